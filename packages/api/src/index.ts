@@ -1,0 +1,4 @@
+export * from "./cookies.js";
+export * from "./permissions.js";
+export { type AppRouter, appRouter } from "./router.js";
+export { createCallerFactory, type RequestContext, type Tier } from "./trpc.js";

@@ -1,0 +1,20 @@
+import type { Tier } from "./trpc.js";
+
+/**
+ * Who may call what. Every procedure appears here exactly once; the permission-matrix test
+ * walks the router and fails on any procedure missing from this list or built from another tier.
+ */
+export const PERMISSIONS: Record<string, Tier> = {
+  "auth.status": "public",
+  "auth.setup": "public",
+  "auth.signIn": "public",
+  "auth.signOut": "authed",
+  "apiTokens.list": "authed",
+  "apiTokens.create": "authed",
+  "apiTokens.revoke": "authed",
+  "users.list": "admin",
+  "users.create": "admin",
+  "users.setRole": "admin",
+  "users.setDisabled": "admin",
+  "audit.list": "admin",
+};

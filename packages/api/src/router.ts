@@ -1,0 +1,15 @@
+import { apiTokensRouter } from "./routers/api-tokens.js";
+import { auditRouter } from "./routers/audit.js";
+import { authRouter } from "./routers/auth.js";
+import { usersRouter } from "./routers/users.js";
+import { router } from "./trpc.js";
+
+export const appRouter = router({
+  auth: authRouter,
+  apiTokens: apiTokensRouter,
+  users: usersRouter,
+  audit: auditRouter,
+});
+
+/** The API's type. Scripts use it with `@trpc/client` and an API token. */
+export type AppRouter = typeof appRouter;

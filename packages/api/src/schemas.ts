@@ -1,0 +1,48 @@
+/**
+ * Input schemas shared by the procedures and the SPA's forms. Pure zod: importing this file
+ * pulls no server code into the browser bundle.
+ */
+import { z } from "zod";
+
+export const PASSWORD_MIN = 12;
+
+export const ZUsername = z.string().trim().min(2, "At least 2 characters.").max(64, "At most 64 characters.");
+export const ZNewPassword = z
+  .string()
+  .min(PASSWORD_MIN, `At least ${PASSWORD_MIN} characters.`)
+  .max(256, "At most 256 characters.");
+
+export const ZSetupRequest = z.object({
+  token: z.string().trim().min(1, "Paste the setup token from the server log."),
+  username: ZUsername,
+  password: ZNewPassword,
+});
+
+export const ZSignInRequest = z.object({
+  username: z.string().trim().min(1, "Enter your username.").max(64),
+  password: z.string().min(1, "Enter your password.").max(256),
+});
+
+export const ZCreateApiTokenRequest = z.object({
+  name: z.string().trim().min(1, "Give the token a name.").max(64),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+
+export const ZRole = z.enum(["admin", "operator", "viewer"]);
+
+export const ZCreateUserRequest = z.object({
+  username: ZUsername,
+  password: ZNewPassword,
+  role: ZRole,
+});
+
+export const ZId = z.string().min(1).max(64);
+
+export const ZAuditListRequest = z.object({
+  action: z.string().max(64).optional(),
+  actor: z.string().max(100).optional(),
+  /** Audit row id to page before (newest first). */
+  before: z.number().int().optional(),
+  since: z.number().int().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});

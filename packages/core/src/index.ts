@@ -1,0 +1,31 @@
+import type { Database } from "@restic-manager/db";
+import { type AuthOptions, AuthService, DEFAULT_AUTH_OPTIONS } from "./auth.js";
+import type { SecretBox } from "./secrets.js";
+import { UserService } from "./users.js";
+
+export * from "./audit.js";
+export * from "./auth.js";
+export * from "./errors.js";
+export * from "./passwords.js";
+export * from "./rate-limit.js";
+export * from "./secret-key.js";
+export * from "./secrets.js";
+export * from "./tokens.js";
+export * from "./users.js";
+
+/** Every domain service, wired to one database. The server builds this once at start. */
+export interface Core {
+  db: Database;
+  secrets: SecretBox;
+  auth: AuthService;
+  users: UserService;
+}
+
+export function createCore(deps: { db: Database; secrets: SecretBox; auth?: Partial<AuthOptions> }): Core {
+  return {
+    db: deps.db,
+    secrets: deps.secrets,
+    auth: new AuthService(deps.db, { ...DEFAULT_AUTH_OPTIONS, ...deps.auth }),
+    users: new UserService(deps.db),
+  };
+}

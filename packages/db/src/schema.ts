@@ -1,0 +1,236 @@
+/**
+ * The whole database schema. Only drizzle-kit turns this into SQL (`npm run db:generate`);
+ * migrations in /drizzle are never edited by hand after they land.
+ *
+ * Conventions: ids are app-generated ULIDs (sortable, known before insert so encrypted
+ * columns can bind their row id as additional authenticated data); times are epoch
+ * milliseconds; columns ending in `_enc` hold AES-256-GCM blobs from core/secrets.
+ */
+import { sql } from "drizzle-orm";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const ROLES = ["admin", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Key/value facts about this installation, e.g. the secret-key check value. */
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    disabledAt: integer("disabled_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("users_username_unique").on(sql`lower(${t.username})`)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie token, hex. The token itself is never stored. */
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 of the bearer, hex. */
+    tokenHash: text("token_hash").notNull(),
+    /** First characters of the bearer, so an operator can tell tokens apart. */
+    prefix: text("prefix").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
+);
+
+export const HOST_STATUSES = ["pending", "online", "offline", "revoked"] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+export const hosts = sqliteTable(
+  "hosts",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    status: text("status", { enum: HOST_STATUSES }).notNull().default("pending"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    os: text("os"),
+    arch: text("arch"),
+    reportedHostname: text("reported_hostname"),
+    agentVersion: text("agent_version"),
+    resticVersion: text("restic_version"),
+    /** Why restic is unusable on the host, as the agent reported it; null when fine. */
+    resticError: text("restic_error"),
+    protocolVersion: integer("protocol_version"),
+    /** SHA-256 of the agent's persistent bearer, hex. Null until enrolment completes. */
+    agentTokenHash: text("agent_token_hash"),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    // Denormalised so the dashboard never scans jobs or snapshots.
+    lastBackupAt: integer("last_backup_at", { mode: "timestamp_ms" }),
+    lastBackupStatus: text("last_backup_status"),
+    snapshotCount: integer("snapshot_count").notNull().default(0),
+    repoSizeBytes: integer("repo_size_bytes"),
+  },
+  (t) => [
+    uniqueIndex("hosts_agent_token_unique").on(t.agentTokenHash),
+    index("hosts_status_idx").on(t.status),
+    index("hosts_name_idx").on(t.name),
+  ],
+);
+
+export const enrollmentTokens = sqliteTable(
+  "enrollment_tokens",
+  {
+    id: text("id").primaryKey(),
+    /** SHA-256 of the one-time token, hex. */
+    tokenHash: text("token_hash").notNull(),
+    hostname: text("hostname").notNull(),
+    /** Encrypted repository credentials, moved to host_credentials on consumption. */
+    credentialsEnc: blob("credentials_enc", { mode: "buffer" }).notNull(),
+    createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    consumedAt: integer("consumed_at", { mode: "timestamp_ms" }),
+    /** The host this token created, once consumed. */
+    hostId: text("host_id").references(() => hosts.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("enrollment_tokens_hash_unique").on(t.tokenHash)],
+);
+
+export const hostCredentials = sqliteTable("host_credentials", {
+  hostId: text("host_id")
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: "cascade" }),
+  repoUrl: text("repo_url").notNull(),
+  repoUsername: text("repo_username"),
+  /** Encrypted repository password (AAD: host_credentials/password_enc/<host id>). */
+  passwordEnc: blob("password_enc", { mode: "buffer" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const sourceGroups = sqliteTable(
+  "source_groups",
+  {
+    id: text("id").primaryKey(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    includePaths: text("include_paths", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    excludePatterns: text("exclude_patterns", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("source_groups_host_name_unique").on(t.hostId, t.name)],
+);
+
+export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: JOB_KINDS }).notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull().default("queued"),
+    sourceGroupId: text("source_group_id").references(() => sourceGroups.id, { onDelete: "set null" }),
+    /** Who asked: "user:<id>", "schedule:<id>", "system". */
+    actor: text("actor").notNull(),
+    createdAt: createdAt(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    stats: text("stats", { mode: "json" }).$type<Record<string, unknown>>(),
+    error: text("error"),
+    logLines: integer("log_lines").notNull().default(0),
+    logBytes: integer("log_bytes").notNull().default(0),
+  },
+  (t) => [
+    index("jobs_host_created_idx").on(t.hostId, t.createdAt),
+    index("jobs_status_idx").on(t.status),
+    index("jobs_created_idx").on(t.createdAt),
+  ],
+);
+
+export const jobLogs = sqliteTable(
+  "job_logs",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    stream: text("stream", { enum: ["stdout", "stderr", "system"] }).notNull(),
+    line: text("line").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);
+
+export const snapshots = sqliteTable(
+  "snapshots",
+  {
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    /** restic's full snapshot id. */
+    snapshotId: text("snapshot_id").notNull(),
+    shortId: text("short_id").notNull(),
+    time: integer("time", { mode: "timestamp_ms" }).notNull(),
+    hostname: text("hostname"),
+    paths: text("paths", { mode: "json" }).$type<string[]>().notNull(),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    summary: text("summary", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.snapshotId] }), index("snapshots_host_time_idx").on(t.hostId, t.time)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    /** "user:<id>", "token:<id>", "agent:<host id>", "system". */
+    actor: text("actor").notNull(),
+    actorName: text("actor_name"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    ip: text("ip"),
+    summary: text("summary").notNull(),
+  },
+  (t) => [index("audit_at_idx").on(t.at), index("audit_action_idx").on(t.action)],
+);
