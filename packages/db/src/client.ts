@@ -2,6 +2,7 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "./schema.js";
+import { queueWrites } from "./write-queue.js";
 
 export type Database = LibSQLDatabase<typeof schema>;
 
@@ -35,23 +36,26 @@ const DEFAULT_CONNECTIONS = 4;
  *  - synchronous and foreign_keys are set on every pooled connection up front by borrowing
  *    them all at once. A connection the pool re-opens later (after an I/O error) falls back
  *    to synchronous=FULL, which is slower but never less safe; libsql opens it with
- *    foreign_keys on.
+ *    foreign_keys on;
+ *  - writes from this process queue behind one async mutex (see write-queue.ts), because
+ *    the native driver's busy wait blocks the event loop.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const connections = options.connections ?? DEFAULT_CONNECTIONS;
-  const client = createClient({
+  const raw = createClient({
     url: options.url,
     timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     concurrency: connections,
   });
-  await client.execute("PRAGMA journal_mode = WAL");
+  await raw.execute("PRAGMA journal_mode = WAL");
   await Promise.all(
     Array.from({ length: connections }, () =>
-      client.executeMultiple("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"),
+      raw.executeMultiple("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"),
     ),
   );
+  const client = queueWrites(raw);
   const db = drizzle(client, { schema });
-  return { db, client, close: () => client.close() };
+  return { db, client, close: () => raw.close() };
 }
 
 export async function migrateDatabase(db: Database, migrationsFolder: string): Promise<void> {

@@ -1,0 +1,80 @@
+/**
+ * The composition root: opens the database, proves the secret key, builds the services and
+ * the HTTP server. Tests call `startServer` with a temp data dir and port 0.
+ */
+import { mkdirSync } from "node:fs";
+import { createCore, loadSecretBox } from "@restic-manager/core";
+import { migrateDatabase, openDatabase } from "@restic-manager/db";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { ServerConfig } from "./config.js";
+import { buildHttpServer } from "./http/server.js";
+import { SERVER_VERSION } from "./version.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** The public URL (RM_PUBLIC_URL, or the listen address when unset). */
+  url: string;
+  /** Where the socket actually listens, e.g. http://127.0.0.1:41234. */
+  listenUrl: string;
+  /** Present while no admin exists: the one-time first-run link. */
+  setupUrl: string | null;
+  core: ReturnType<typeof createCore>;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const handle = await openDatabase({ url: config.databaseUrl });
+  try {
+    await migrateDatabase(handle.db, config.migrationsDir);
+    const { box, created } = await loadSecretBox(handle.db, config.secretKeyFile);
+    if (created)
+      logger.warn({ file: config.secretKeyFile }, "generated a new secret key; back it up with the database");
+
+    const core = createCore({
+      db: handle.db,
+      secrets: box,
+      auth: {
+        sessionIdleMs: config.sessionIdleHours * 3_600_000,
+        sessionAbsoluteMs: config.sessionMaxDays * 86_400_000,
+      },
+    });
+    const runtime = { publicUrl: config.publicUrl, ready: false };
+    const app = await buildHttpServer({ config, core, logger, runtime, version: SERVER_VERSION });
+    await app.listen({ host: config.host, port: config.port });
+
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    if (!config.publicUrlExplicit && config.port === 0) runtime.publicUrl = config.publicUrl.replace(/:0$/, `:${port}`);
+    runtime.ready = true;
+
+    const setupToken = await core.auth.prepareSetup();
+    const setupUrl = setupToken ? `${runtime.publicUrl}/setup?token=${encodeURIComponent(setupToken)}` : null;
+    logger.info(
+      { url: runtime.publicUrl, version: SERVER_VERSION, dataDir: config.dataDir },
+      "restic-manager is listening",
+    );
+    if (setupUrl) logger.info({ setupUrl }, `first run: create the admin account at ${setupUrl}`);
+
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url: runtime.publicUrl,
+      listenUrl: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+      setupUrl,
+      core,
+      close: () => {
+        closing ??= (async () => {
+          runtime.ready = false;
+          await app.close();
+          handle.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    handle.close();
+    throw e;
+  }
+}

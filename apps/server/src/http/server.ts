@@ -1,0 +1,111 @@
+import { appRouter, type RequestContext, SESSION_COOKIE } from "@restic-manager/api";
+import type { AuthUser, Core } from "@restic-manager/core";
+import { type CreateFastifyContextOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import { sql } from "drizzle-orm";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { ServerConfig } from "../config.js";
+import { readCookie, serializeCookie } from "./cookies.js";
+import { checkCsrf } from "./csrf.js";
+import { registerSecurityHeaders } from "./security-headers.js";
+import { registerSpa } from "./static.js";
+
+/** What the HTTP layer needs at request time. `publicUrl` is final only after listen(). */
+export interface HttpDeps {
+  config: ServerConfig;
+  core: Core;
+  logger: Logger;
+  runtime: { publicUrl: string; ready: boolean };
+  version: string;
+}
+
+const bearerOf = (req: FastifyRequest): string | null => {
+  const h = req.headers.authorization;
+  return h?.startsWith("Bearer ") ? h.slice(7).trim() : null;
+};
+
+async function resolveCaller(
+  req: FastifyRequest,
+  core: Core,
+): Promise<{ user: AuthUser | null; auth: RequestContext["auth"] }> {
+  const bearer = bearerOf(req);
+  if (bearer) {
+    const found = await core.auth.authenticateApiToken(bearer);
+    return found
+      ? { user: found.user, auth: { kind: "api_token", tokenId: found.tokenId } }
+      : { user: null, auth: null };
+  }
+  const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+  if (token) {
+    const user = await core.auth.authenticateSession(token);
+    if (user) return { user, auth: { kind: "session", token } };
+  }
+  return { user: null, auth: null };
+}
+
+export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const { config, core, logger, runtime } = deps;
+  const app = Fastify({
+    loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
+    // One line per request comes from our onResponse hook instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustedProxy === false ? false : config.trustedProxy,
+    bodyLimit: 1024 * 1024,
+    // Long-lived SSE streams must not be cut by the default request timeout.
+    requestTimeout: 0,
+  });
+
+  registerSecurityHeaders(app);
+
+  app.addHook("onResponse", (req, reply, done) => {
+    if (!req.url.startsWith("/assets/")) {
+      req.log.info(
+        { method: req.method, url: req.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        "request",
+      );
+    }
+    done();
+  });
+
+  app.get("/healthz", async () => ({ status: "ok", version: deps.version }));
+  app.get("/readyz", async (_req, reply) => {
+    if (!runtime.ready) return reply.code(503).send({ status: "starting or stopping" });
+    try {
+      await core.db.run(sql`SELECT 1`);
+      return { status: "ready" };
+    } catch (e) {
+      logger.error({ err: e }, "readiness check: database unreachable");
+      return reply.code(503).send({ status: "database unreachable" });
+    }
+  });
+
+  await app.register(fastifyTRPCPlugin<typeof appRouter>, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: async ({ req, res }: CreateFastifyContextOptions): Promise<RequestContext> => {
+        const caller = await resolveCaller(req, core);
+        const secure = runtime.publicUrl.startsWith("https:");
+        return {
+          core,
+          user: caller.user,
+          auth: caller.auth,
+          ip: req.ip ?? null,
+          userAgent: req.headers["user-agent"] ?? null,
+          csrf: checkCsrf(req, runtime.publicUrl),
+          setCookie: (name, value, options) =>
+            void res.header("set-cookie", serializeCookie(name, value, { ...options, secure })),
+          clearCookie: (name) => void res.header("set-cookie", serializeCookie(name, "", { maxAgeSeconds: 0, secure })),
+          setHeader: (name, value) => void res.header(name, value),
+        };
+      },
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          logger.error({ err: error.cause ?? error, path }, "procedure failed");
+      },
+    },
+  });
+
+  registerSpa(app, config.webDir);
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { LucideIcon } from "lucide-react";
+import { KeyRoundIcon, LayoutDashboardIcon, ScrollTextIcon, UsersIcon } from "lucide-react";
+import type { FileRoutesByTo } from "../../routeTree.gen";
+import type { Role } from "../auth/current-user";
+
+export interface NavItem {
+  to: keyof FileRoutesByTo;
+  label: string;
+  icon: LucideIcon;
+  /** Active only on this exact path (the overview would otherwise match everything). */
+  exact?: boolean;
+}
+
+export interface NavSection {
+  label: string;
+  /** Hidden from roles below this one; the server enforces the same rule. */
+  minimumRole?: Role;
+  items: NavItem[];
+}
+
+/** Only pages that work today. A new area adds its entry here. */
+export const NAV_SECTIONS: NavSection[] = [
+  { label: "Console", items: [{ to: "/", label: "Overview", icon: LayoutDashboardIcon, exact: true }] },
+  { label: "Settings", items: [{ to: "/settings/tokens", label: "API tokens", icon: KeyRoundIcon }] },
+  {
+    label: "Administration",
+    minimumRole: "admin",
+    items: [
+      { to: "/admin/users", label: "Users", icon: UsersIcon },
+      { to: "/admin/audit", label: "Audit log", icon: ScrollTextIcon },
+    ],
+  },
+];
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export function sectionsFor(role: Role): NavSection[] {
+  return NAV_SECTIONS.filter((section) => !section.minimumRole || RANK[role] >= RANK[section.minimumRole]);
+}

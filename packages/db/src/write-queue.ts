@@ -1,0 +1,112 @@
+import type { Client, InStatement, Transaction, TransactionMode } from "@libsql/client";
+
+/** A FIFO async mutex. `lock()` resolves with the function that releases it. */
+export class AsyncMutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => {
+      release = r;
+    });
+    const acquired = this.#tail.then(() => once(release));
+    this.#tail = this.#tail.then(() => next);
+    return acquired;
+  }
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      fn();
+    }
+  };
+}
+
+const READ_ONLY = /^\s*(select|explain)\b/i;
+const sqlOf = (stmt: InStatement) => (typeof stmt === "string" ? stmt : stmt.sql);
+
+/**
+ * libsql's native driver waits for SQLite's write lock *synchronously*: while one pooled
+ * connection holds a write transaction across an `await`, a write on another pooled
+ * connection of the same process blocks the event loop for the whole busy_timeout, so the
+ * holder can never finish and the wait ends in "database is locked". SQLite allows one
+ * writer at a time anyway, so this queues every write (and every transaction, for its whole
+ * life) behind an async mutex. Reads skip the queue and run in parallel under WAL.
+ * busy_timeout is then only ever spent on writers in *other* processes.
+ */
+export function queueWrites(client: Client): Client {
+  const mutex = new AsyncMutex();
+
+  const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const release = await mutex.lock();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+
+  const transaction = async (mode?: TransactionMode): Promise<Transaction> => {
+    const release = await mutex.lock();
+    let tx: Transaction;
+    try {
+      tx = await client.transaction(mode);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const settle =
+      <A extends unknown[], R>(fn: (...args: A) => R) =>
+      (...args: A): R => {
+        try {
+          const result = fn(...args);
+          if (result instanceof Promise) return result.finally(release) as R;
+          release();
+          return result;
+        } catch (e) {
+          release();
+          throw e;
+        }
+      };
+    return new Proxy(tx, {
+      get(target, prop, receiver) {
+        if (prop === "commit") return settle(() => target.commit());
+        if (prop === "rollback") return settle(() => target.rollback());
+        if (prop === "close") return settle(() => target.close());
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  };
+
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      switch (prop) {
+        case "transaction":
+          return transaction;
+        case "execute":
+          return (stmt: InStatement, args?: unknown) => {
+            const run = () =>
+              args === undefined ? target.execute(stmt) : target.execute(stmt as string, args as never);
+            return READ_ONLY.test(sqlOf(stmt)) ? run() : withLock(run);
+          };
+        case "batch":
+          return (stmts: InStatement[], mode?: TransactionMode) =>
+            stmts.every((s) => READ_ONLY.test(sqlOf(s)))
+              ? target.batch(stmts, mode)
+              : withLock(() => target.batch(stmts, mode));
+        case "executeMultiple":
+          return (sql: string) => withLock(() => target.executeMultiple(sql));
+        case "migrate":
+          return (stmts: InStatement[]) => withLock(() => target.migrate(stmts));
+        default: {
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+      }
+    },
+  });
+}
