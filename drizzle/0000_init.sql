@@ -65,6 +65,8 @@ CREATE TABLE `hosts` (
 	`protocol_version` integer,
 	`agent_token_hash` text,
 	`last_seen_at` integer,
+	`config_version` integer DEFAULT 1 NOT NULL,
+	`config_acked_version` integer,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	`revoked_at` integer,
 	`last_backup_at` integer,

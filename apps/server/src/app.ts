@@ -8,7 +8,9 @@ import { migrateDatabase, openDatabase } from "@restic-manager/db";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
+import { AgentGateway } from "./gateway/gateway.js";
 import { buildHttpServer } from "./http/server.js";
+import { startOfflineSweeper } from "./tickers/offline-sweeper.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface RunningServer {
@@ -20,10 +22,21 @@ export interface RunningServer {
   /** Present while no admin exists: the one-time first-run link. */
   setupUrl: string | null;
   core: ReturnType<typeof createCore>;
+  gateway: AgentGateway;
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+/** Knobs tests turn to make time pass faster; production uses the protocol's defaults. */
+export interface StartOptions {
+  gateway?: { heartbeatIntervalSeconds?: number; helloTimeoutMs?: number };
+  offlineAfterMs?: number;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const handle = await openDatabase({ url: config.databaseUrl });
   try {
@@ -40,8 +53,13 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         sessionAbsoluteMs: config.sessionMaxDays * 86_400_000,
       },
     });
+    // No socket exists yet: hosts that were online reconnect and say hello again.
+    await core.hosts.markAllOffline();
     const runtime = { publicUrl: config.publicUrl, ready: false };
     const app = await buildHttpServer({ config, core, logger, runtime, version: SERVER_VERSION });
+    const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
+    gateway.attach(app.server);
+    const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs);
     await app.listen({ host: config.host, port: config.port });
 
     const address = app.server.address();
@@ -64,9 +82,12 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       listenUrl: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
       setupUrl,
       core,
+      gateway,
       close: () => {
         closing ??= (async () => {
           runtime.ready = false;
+          sweeper.stop();
+          await gateway.close();
           await app.close();
           handle.close();
         })();

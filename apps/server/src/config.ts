@@ -25,6 +25,10 @@ export interface ServerConfig {
   /** Directory holding the built SPA (index.html + assets/). */
   webDir: string;
   migrationsDir: string;
+  /** Built agent binaries served at /agent/binary. */
+  agentBinDir: string;
+  /** install.sh / install.ps1 served at /install/*. */
+  deployDir: string;
   sessionIdleHours: number;
   sessionMaxDays: number;
 }
@@ -135,6 +139,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logPretty: parseBool("RM_LOG_PRETTY", env.RM_LOG_PRETTY, false),
     webDir: resolveDir(env.RM_WEB_DIR, resolve(REPO_ROOT, "apps/web/dist")),
     migrationsDir: resolveDir(env.RM_MIGRATIONS_DIR, resolve(REPO_ROOT, "drizzle")),
+    agentBinDir: resolveDir(env.RM_AGENT_BIN_DIR, resolve(REPO_ROOT, "apps/agent/bin")),
+    deployDir: resolveDir(env.RM_DEPLOY_DIR, resolve(REPO_ROOT, "deploy")),
     sessionIdleHours: parsePositive("RM_SESSION_IDLE_HOURS", env.RM_SESSION_IDLE_HOURS, 12),
     sessionMaxDays: parsePositive("RM_SESSION_MAX_DAYS", env.RM_SESSION_MAX_DAYS, 7),
   };

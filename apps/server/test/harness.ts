@@ -25,7 +25,7 @@ export async function bootServer(
   const config = loadConfig({ RM_LISTEN: "127.0.0.1:0", RM_DATA_DIR: dataDir, RM_LOG_LEVEL: "debug", ...options.env });
   const logs: string[] = [];
   const logger = createLogger(config, { write: (line: string) => void logs.push(line) });
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger, options.start);
   return { ...server, dataDir, logs };
 }
 
@@ -49,12 +49,13 @@ export class TestClient {
     if (this.options.bearer) headers.authorization = `Bearer ${this.options.bearer}`;
     const url =
       kind === "query"
-        ? `${this.baseUrl}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`
+        ? `${this.baseUrl}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`
         : `${this.baseUrl}/trpc/${path}`;
     const res = await fetch(url, {
       method: kind === "query" ? "GET" : "POST",
       headers,
-      body: kind === "mutation" ? JSON.stringify(input ?? null) : undefined,
+      // The API uses superjson; plain JSON values need only the { json } envelope.
+      body: kind === "mutation" ? JSON.stringify({ json: input ?? null }) : undefined,
     });
     const setCookie = res.headers.get("set-cookie");
     if (setCookie) {
@@ -62,7 +63,10 @@ export class TestClient {
       this.cookie = pair?.endsWith("=") ? null : (pair ?? null);
     }
     const text = await res.text();
-    return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as TrpcBody };
+    const body = JSON.parse(text) as TrpcBody;
+    if (body.result) body.result.data = (body.result.data as { json: unknown }).json;
+    if (body.error) body.error = (body.error as unknown as { json: TrpcBody["error"] }).json;
+    return { status: res.status, headers: res.headers, text, body };
   }
 
   query(path: string, input?: unknown) {
@@ -76,3 +80,33 @@ export interface TrpcBody {
 }
 
 export const tokenFromSetupUrl = (url: string | null) => new URL(url ?? "http://x/").searchParams.get("token") ?? "";
+
+export const ADMIN_PASSWORD = "correct horse battery staple";
+
+/** Completes first-run setup and returns the signed-in admin client. */
+export async function signedInAdmin(server: TestServer): Promise<TestClient> {
+  const client = new TestClient(server.listenUrl, { origin: new URL(server.url).origin });
+  const res = await client.call("auth.setup", {
+    token: tokenFromSetupUrl(server.setupUrl),
+    username: "admin",
+    password: ADMIN_PASSWORD,
+  });
+  if (res.status !== 200) throw new Error(`setup failed: ${res.text}`);
+  return client;
+}
+
+/** Creates an enrolment token through the API, as the Add host page does. */
+export async function createEnrollment(admin: TestClient, hostname = "web-01", repoPassword = "repo-secret") {
+  const res = await admin.call("enrollment.create", { hostname, repoUrl: "/srv/restic/web-01", repoPassword });
+  if (res.status !== 200) throw new Error(`enrollment.create failed: ${res.text}`);
+  return res.body.result?.data as { id: string; token: string; commands: { linux: string; windows: string } };
+}
+
+export async function enroll(baseUrl: string, token: string, hostname = "web-01.example.test") {
+  const res = await fetch(`${baseUrl}/api/agents/enroll`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, hostname, os: "linux", arch: "x64", agentVersion: "0.1.0-test" }),
+  });
+  return { status: res.status, body: (await res.json()) as { hostId?: string; agentToken?: string; error?: { code: string; message: string } } };
+}

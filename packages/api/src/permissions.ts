@@ -17,4 +17,13 @@ export const PERMISSIONS: Record<string, Tier> = {
   "users.setRole": "admin",
   "users.setDisabled": "admin",
   "audit.list": "admin",
+  "hosts.list": "authed",
+  "hosts.get": "authed",
+  "hosts.credentials": "operator",
+  "hosts.updateCredentials": "operator",
+  "hosts.revoke": "admin",
+  "enrollment.create": "operator",
+  "enrollment.pending": "operator",
+  "enrollment.status": "operator",
+  "enrollment.watch": "operator",
 };

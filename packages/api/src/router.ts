@@ -1,6 +1,8 @@
 import { apiTokensRouter } from "./routers/api-tokens.js";
 import { auditRouter } from "./routers/audit.js";
 import { authRouter } from "./routers/auth.js";
+import { enrollmentRouter } from "./routers/enrollment.js";
+import { hostsRouter } from "./routers/hosts.js";
 import { usersRouter } from "./routers/users.js";
 import { router } from "./trpc.js";
 
@@ -9,6 +11,8 @@ export const appRouter = router({
   apiTokens: apiTokensRouter,
   users: usersRouter,
   audit: auditRouter,
+  hosts: hostsRouter,
+  enrollment: enrollmentRouter,
 });
 
 /** The API's type. Scripts use it with `@trpc/client` and an API token. */

@@ -46,3 +46,33 @@ export const ZAuditListRequest = z.object({
   since: z.number().int().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
+
+/** A restic repository string; the agent passes it to restic via RESTIC_REPOSITORY, never argv. */
+export const ZRepoUrl = z
+  .string()
+  .trim()
+  .min(1, "Enter the repository, e.g. /srv/restic/host1 or sftp:backup@nas:/restic/host1.")
+  .max(2048)
+  .refine((v) => !/[\r\n\0]/.test(v), "The repository must be one line.");
+
+export const ZHostName = z
+  .string()
+  .trim()
+  .min(1, "Enter the host's name.")
+  .max(255)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Letters, digits, dot, underscore and hyphen only, e.g. web-01.example.com.");
+
+export const ZCreateEnrollmentRequest = z.object({
+  hostname: ZHostName,
+  repoUrl: ZRepoUrl,
+  repoUsername: z.string().trim().max(255).optional(),
+  repoPassword: z.string().min(1, "Enter the repository password.").max(4096),
+});
+
+export const ZUpdateCredentialsRequest = z.object({
+  hostId: ZId,
+  repoUrl: ZRepoUrl,
+  repoUsername: z.string().trim().max(255).optional(),
+  /** Leave empty to keep the stored password. */
+  repoPassword: z.string().max(4096).optional(),
+});

@@ -5,6 +5,7 @@
  */
 import type { AuthUser, Core } from "@restic-manager/core";
 import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
 import { toTRPCError } from "./errors.js";
 
 export type Tier = "public" | "authed" | "operator" | "admin";
@@ -19,6 +20,8 @@ export interface RequestContext {
   user: AuthUser | null;
   auth: { kind: "session"; token: string } | { kind: "api_token"; tokenId: string } | null;
   ip: string | null;
+  /** The console's public URL, for links and install commands. */
+  publicUrl: string;
   userAgent: string | null;
   /**
    * Whether this request passed the CSRF checks (custom header + matching Origin).
@@ -38,6 +41,8 @@ const t = initTRPC
   .context<RequestContext>()
   .meta<Meta>()
   .create({
+    // Dates, Maps and undefined survive the wire; the SPA's links use the same transformer.
+    transformer: superjson,
     errorFormatter({ shape }) {
       // Never ship stack traces or internals to the browser.
       const { stack: _stack, ...data } = shape.data;

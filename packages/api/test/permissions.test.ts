@@ -32,6 +32,7 @@ function ctxFor(user: AuthUser | null): RequestContext {
     user,
     auth: user ? { kind: "session", token: "test" } : null,
     ip: "127.0.0.1",
+    publicUrl: "http://127.0.0.1:8080",
     userAgent: "vitest",
     csrf: { ok: true },
     setCookie: () => {},
@@ -40,7 +41,7 @@ function ctxFor(user: AuthUser | null): RequestContext {
   };
 }
 
-const procedures = Object.entries(appRouter._def.procedures) as [
+const procedures = Object.entries(appRouter._def.procedures) as unknown as [
   string,
   { _def: { meta?: { tier?: string }; type: string } },
 ][];

@@ -1,11 +1,17 @@
 import type { Database } from "@restic-manager/db";
 import { type AuthOptions, AuthService, DEFAULT_AUTH_OPTIONS } from "./auth.js";
+import { EnrollmentService } from "./enrollment.js";
+import { EventBus } from "./events.js";
+import { HostService } from "./hosts.js";
 import type { SecretBox } from "./secrets.js";
 import { UserService } from "./users.js";
 
 export * from "./audit.js";
 export * from "./auth.js";
+export * from "./enrollment.js";
 export * from "./errors.js";
+export * from "./events.js";
+export * from "./hosts.js";
 export * from "./passwords.js";
 export * from "./rate-limit.js";
 export * from "./secret-key.js";
@@ -19,11 +25,18 @@ export interface Core {
   secrets: SecretBox;
   auth: AuthService;
   users: UserService;
+  hosts: HostService;
+  enrollment: EnrollmentService;
+  events: EventBus;
 }
 
 export function createCore(deps: { db: Database; secrets: SecretBox; auth?: Partial<AuthOptions> }): Core {
+  const events = new EventBus();
   return {
     db: deps.db,
+    events,
+    hosts: new HostService(deps.db, deps.secrets, events),
+    enrollment: new EnrollmentService(deps.db, deps.secrets, events),
     secrets: deps.secrets,
     auth: new AuthService(deps.db, { ...DEFAULT_AUTH_OPTIONS, ...deps.auth }),
     users: new UserService(deps.db),

@@ -93,6 +93,9 @@ export const hosts = sqliteTable(
     /** SHA-256 of the agent's persistent bearer, hex. Null until enrolment completes. */
     agentTokenHash: text("agent_token_hash"),
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),
+    /** Bumped when anything pushed in config.update changes; the agent acks the version it applied. */
+    configVersion: integer("config_version").notNull().default(1),
+    configAckedVersion: integer("config_acked_version"),
     createdAt: createdAt(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     // Denormalised so the dashboard never scans jobs or snapshots.

@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config.js";
+import { registerAgentRoutes } from "./agent-routes.js";
 import { readCookie, serializeCookie } from "./cookies.js";
 import { checkCsrf } from "./csrf.js";
 import { registerSecurityHeaders } from "./security-headers.js";
@@ -91,6 +92,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
           user: caller.user,
           auth: caller.auth,
           ip: req.ip ?? null,
+          publicUrl: runtime.publicUrl,
           userAgent: req.headers["user-agent"] ?? null,
           csrf: checkCsrf(req, runtime.publicUrl),
           setCookie: (name, value, options) =>
@@ -106,6 +108,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     },
   });
 
+  registerAgentRoutes(app, {
+    core,
+    agentBinDir: config.agentBinDir,
+    deployDir: config.deployDir,
+    publicUrl: () => runtime.publicUrl,
+  });
   registerSpa(app, config.webDir);
   return app;
 }

@@ -2,6 +2,7 @@ import { Button } from "@restic-manager/ui/button";
 import { Link } from "@tanstack/react-router";
 import { CloudOffIcon, LoaderCircleIcon, SearchXIcon, TriangleAlertIcon } from "lucide-react";
 import type * as React from "react";
+import { useDocumentTitle } from "../lib/document-title";
 
 /** Shown while a route waits for its data longer than the router's pending threshold. */
 export function PendingScreen() {
@@ -24,6 +25,7 @@ export function StatusPanel({
   children?: React.ReactNode;
   actions?: React.ReactNode;
 }) {
+  useDocumentTitle(title);
   return (
     <div className="mx-auto flex max-w-md flex-col items-center px-4 py-16 text-center">
       <div className="mb-4 flex size-12 items-center justify-center rounded-full bg-muted text-muted-foreground [&_svg]:size-6">

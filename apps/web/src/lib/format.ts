@@ -1,6 +1,6 @@
 /**
- * Dates reach the browser as JSON (ISO strings; numbers from some endpoints). Format whatever
- * arrives and never throw on a bad value: a table cell shows "—" instead.
+ * Dates arrive as Dates (the tRPC links use superjson), but format defensively: ISO strings and
+ * epoch numbers work too, and a bad value shows "—" instead of throwing.
  */
 export type DateInput = string | number | Date | null | undefined;
 

@@ -2,6 +2,7 @@ import type { AppRouter } from "@restic-manager/api";
 import { QueryCache, QueryClient } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext, createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
+import superjson from "superjson";
 import { errorCode, isClientError } from "./errors";
 
 /** The server refuses cookie-authenticated mutations without it (CSRF); we send it on every call. */
@@ -12,9 +13,11 @@ export const trpcClient = createTRPCClient<AppRouter>({
     splitLink({
       condition: (op) => op.type === "subscription",
       // EventSource cannot set headers; the server checks the Origin of SSE requests instead.
-      true: httpSubscriptionLink({ url: "/trpc" }),
+      true: httpSubscriptionLink({ url: "/trpc", transformer: superjson }),
       false: httpBatchLink({
         url: "/trpc",
+        // The server's transformer: Dates arrive as Dates.
+        transformer: superjson,
         maxURLLength: 2000,
         headers: () => CSRF_HEADERS,
         fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),

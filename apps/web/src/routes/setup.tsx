@@ -1,6 +1,6 @@
 import { createFileRoute } from "@tanstack/react-router";
 import { AuthScreen } from "../features/auth/auth-screen";
-import { leaveIfSignedIn, validateAuthSearch } from "./signin";
+import { leaveIfSignedIn, validateAuthSearch } from "../features/auth/auth-search";
 
 /** The link the server logs on first start: <public url>/setup?token=… */
 export const Route = createFileRoute("/setup")({

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { CloudOffIcon, InfoIcon, LoaderCircleIcon } from "lucide-react";
 import type * as React from "react";
 import { Brand } from "../../components/brand";
+import { useDocumentTitle } from "../../lib/document-title";
 import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { SetupForm } from "./setup-form";
@@ -96,6 +97,7 @@ function AuthLayout({
   busy?: boolean;
   children: React.ReactNode;
 }) {
+  useDocumentTitle(title);
   return (
     <div className="flex min-h-dvh flex-col items-center justify-center bg-muted/40 px-4 py-10 dark:bg-background">
       <div className={`flex w-full flex-col gap-6 ${wide ? "max-w-md" : "max-w-sm"}`}>

@@ -46,7 +46,7 @@ export function SetupForm({ token, passwordRules }: { token?: string | undefined
         id="setup-token"
         label="Setup token"
         error={errors.token}
-        hint="Printed in the server log on first start, in the link ending /setup?token=…"
+        hint="The server prints it at start-up, at the end of the setup link in its log."
       >
         {(aria) => (
           <Input

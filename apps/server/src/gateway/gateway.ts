@@ -1,0 +1,316 @@
+/**
+ * The agent gateway: one WebSocket per enrolled host at /ws/agent.
+ *
+ * The bearer is checked before the upgrade (401 otherwise); only the agent subprotocol is
+ * accepted; a frame that is not valid protocol closes the socket with 1007/1008/1009 and a
+ * reason; a socket that says nothing (no hello in time, or no heartbeat for three intervals)
+ * is closed; a new socket for a host replaces the old one. Business rules live in core.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Core } from "@restic-manager/core";
+import {
+  AGENT_SUBPROTOCOL,
+  AGENT_WS_PATH,
+  type AgentMessage,
+  CLOSE_CODES,
+  closeCodeFor,
+  createServerMessage,
+  DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+  HELLO_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  parseAgentMessage,
+  type ServerMessageType,
+  type ServerPayload,
+} from "@restic-manager/protocol";
+import type { Logger } from "pino";
+import { WebSocket, WebSocketServer } from "ws";
+import { RpcError, RpcTable } from "./rpc.js";
+
+export interface GatewayOptions {
+  core: Core;
+  logger: Logger;
+  serverVersion: string;
+  heartbeatIntervalSeconds?: number;
+  helloTimeoutMs?: number;
+}
+
+interface AgentConnection {
+  hostId: string;
+  hostName: string;
+  socket: WebSocket;
+  helloDone: boolean;
+  lastFrameAt: number;
+  remote: string;
+}
+
+export interface GatewayStats {
+  connected: number;
+  protocolErrors: number;
+}
+
+export class AgentGateway {
+  readonly #wss: WebSocketServer;
+  readonly #connections = new Map<string, AgentConnection>();
+  readonly #rpc = new RpcTable();
+  readonly #log: Logger;
+  readonly #heartbeatSeconds: number;
+  readonly #helloTimeoutMs: number;
+  readonly #unsubscribe: (() => void)[] = [];
+  #silenceTimer: NodeJS.Timeout | undefined;
+  #protocolErrors = 0;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.#log = options.logger.child({ component: "gateway" });
+    this.#heartbeatSeconds = options.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
+    this.#helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(AGENT_SUBPROTOCOL) ? AGENT_SUBPROTOCOL : false),
+    });
+    const { events } = options.core;
+    this.#unsubscribe.push(
+      events.on("host.revoked", ({ hostId }) => this.#close(hostId, CLOSE_CODES.REVOKED, "host revoked")),
+      events.on("host.credentials_changed", ({ hostId }) => void this.#pushConfig(hostId)),
+    );
+  }
+
+  attach(server: Server): void {
+    server.on("upgrade", (req, socket, head) => {
+      const path = (req.url ?? "").split("?")[0];
+      if (path !== AGENT_WS_PATH) return; // not ours; fastify answers nothing for upgrades
+      void this.#handleUpgrade(req, socket, head);
+    });
+    // Three missed heartbeats: the socket is dead even if TCP has not noticed.
+    this.#silenceTimer = setInterval(() => this.#closeSilent(), 5_000);
+    this.#silenceTimer.unref();
+  }
+
+  stats(): GatewayStats {
+    return { connected: this.#connections.size, protocolErrors: this.#protocolErrors };
+  }
+
+  isConnected(hostId: string): boolean {
+    return this.#connections.get(hostId)?.helloDone === true;
+  }
+
+  /** Sends a message to a connected host; false when it is not connected. */
+  send<T extends ServerMessageType>(hostId: string, type: T, payload: ServerPayload<T>): boolean {
+    const conn = this.#connections.get(hostId);
+    if (!conn?.helloDone || conn.socket.readyState !== WebSocket.OPEN) return false;
+    conn.socket.send(createServerMessage(type, payload));
+    return true;
+  }
+
+  /** Request/response over the socket, e.g. tree browsing. Rejects with RpcError. */
+  async rpc(hostId: string, method: string, params: unknown, timeoutMs = 30_000): Promise<unknown> {
+    const { id, result } = this.#rpc.open(hostId, timeoutMs);
+    if (!this.send(hostId, "rpc.request", { id, method, params: params as never })) {
+      this.#rpc.settle(hostId, { id, ok: false, error: { code: "offline", message: "the agent is not connected" } });
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#silenceTimer);
+    for (const off of this.#unsubscribe) off();
+    for (const conn of this.#connections.values()) conn.socket.close(1001, "server shutting down");
+    this.#connections.clear();
+    await new Promise<void>((r) => this.#wss.close(() => r()));
+  }
+
+  async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const remote = req.socket.remoteAddress ?? "unknown";
+    const auth = req.headers.authorization;
+    const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+    let host: { id: string; name: string } | null = null;
+    try {
+      host = bearer ? await this.options.core.hosts.authenticateAgent(bearer) : null;
+    } catch (e) {
+      this.#log.error({ err: e }, "agent authentication failed");
+      return refuse(socket, 503, "Service Unavailable", "the console could not check the agent token; retry later");
+    }
+    if (!host) {
+      this.#log.warn({ remote }, "agent upgrade refused: unknown or revoked token");
+      return refuse(
+        socket,
+        401,
+        "Unauthorized",
+        "agent token not accepted: the host was revoked or deleted, or this is not its token. Enrol again.",
+      );
+    }
+    const protocols = String(req.headers["sec-websocket-protocol"] ?? "")
+      .split(",")
+      .map((p) => p.trim());
+    if (!protocols.includes(AGENT_SUBPROTOCOL)) {
+      return refuse(socket, 400, "Bad Request", `expected WebSocket subprotocol ${AGENT_SUBPROTOCOL}`);
+    }
+    const found = host;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, found, remote));
+  }
+
+  #accept(socket: WebSocket, host: { id: string; name: string }, remote: string): void {
+    const previous = this.#connections.get(host.id);
+    if (previous) {
+      this.#log.info({ hostId: host.id }, "a new connection replaces the previous one");
+      this.#connections.delete(host.id);
+      previous.socket.close(CLOSE_CODES.REPLACED, "replaced by a newer connection");
+    }
+    const conn: AgentConnection = {
+      hostId: host.id,
+      hostName: host.name,
+      socket,
+      helloDone: false,
+      lastFrameAt: Date.now(),
+      remote,
+    };
+    this.#connections.set(host.id, conn);
+    const helloTimer = setTimeout(() => {
+      if (!conn.helloDone) socket.close(CLOSE_CODES.HELLO_TIMEOUT, "no hello received in time");
+    }, this.#helloTimeoutMs);
+
+    socket.on("message", (data, isBinary) => {
+      conn.lastFrameAt = Date.now();
+      const parsed = parseAgentMessage(isBinary ? (data as Buffer) : data.toString());
+      if (!parsed.ok) {
+        this.#protocolError(conn, parsed.reason, parsed.detail);
+        socket.close(closeCodeFor(parsed.reason), truncateReason(`${parsed.reason}: ${parsed.detail}`));
+        return;
+      }
+      void this.#dispatch(conn, parsed.message).catch((e: unknown) => {
+        this.#log.error({ err: e, hostId: conn.hostId, type: parsed.message.type }, "handling an agent message failed");
+      });
+    });
+    socket.on("error", (e) => {
+      // ws reports oversized frames here before closing with 1009.
+      this.#protocolError(conn, "socket_error", e.message);
+    });
+    socket.on("close", (code, reason) => {
+      clearTimeout(helloTimer);
+      this.#rpc.failHost(conn.hostId, "the agent disconnected");
+      if (this.#connections.get(conn.hostId) === conn) {
+        this.#connections.delete(conn.hostId);
+        void this.options.core.hosts.recordDisconnect(conn.hostId).catch((e: unknown) => {
+          this.#log.error({ err: e, hostId: conn.hostId }, "could not record disconnect");
+        });
+      }
+      this.#log.info({ hostId: conn.hostId, code, reason: reason.toString() }, "agent disconnected");
+    });
+  }
+
+  async #dispatch(conn: AgentConnection, message: AgentMessage): Promise<void> {
+    const { core } = this.options;
+    if (!conn.helloDone && message.type !== "hello") {
+      this.#protocolError(conn, "hello_first", `got ${message.type} before hello`);
+      conn.socket.close(CLOSE_CODES.POLICY, "hello must be the first message");
+      return;
+    }
+    switch (message.type) {
+      case "hello": {
+        const hello = message.payload;
+        if (hello.protocolVersion < MIN_PROTOCOL_VERSION) {
+          const text = `agent protocol ${hello.protocolVersion} is too old: this console needs ${MIN_PROTOCOL_VERSION} or newer. Upgrade the agent.`;
+          conn.socket.send(createServerMessage("error", { code: "protocol_too_old", message: text }));
+          conn.socket.close(CLOSE_CODES.PROTOCOL_TOO_OLD, "protocol too old");
+          this.#log.warn({ hostId: conn.hostId, protocol: hello.protocolVersion }, "refused an old agent");
+          return;
+        }
+        await core.hosts.recordHello(conn.hostId, hello);
+        conn.helloDone = true;
+        conn.socket.send(
+          createServerMessage("hello.ok", {
+            hostId: conn.hostId,
+            serverVersion: this.options.serverVersion,
+            protocolVersion: PROTOCOL_VERSION,
+            heartbeatIntervalSeconds: this.#heartbeatSeconds,
+          }),
+        );
+        this.#log.info(
+          { hostId: conn.hostId, agent: hello.agentVersion, restic: hello.restic.version, remote: conn.remote },
+          "agent connected",
+        );
+        await this.#pushConfig(conn.hostId);
+        return;
+      }
+      case "heartbeat":
+        await core.hosts.recordHeartbeat(conn.hostId);
+        return;
+      case "config.ack":
+        if (message.payload.error) {
+          this.#log.warn({ hostId: conn.hostId, error: message.payload.error }, "agent could not apply its config");
+        } else {
+          await core.hosts.recordConfigAck(conn.hostId, message.payload.version);
+        }
+        return;
+      case "rpc.response":
+        this.#rpc.settle(conn.hostId, message.payload);
+        return;
+      case "rpc.request":
+        // No server-side methods are offered to agents yet.
+        conn.socket.send(
+          createServerMessage("rpc.response", {
+            id: message.payload.id,
+            ok: false,
+            error: { code: "method_not_found", message: `unknown method ${message.payload.method}` },
+          }),
+        );
+        return;
+      case "error":
+        this.#log.warn({ hostId: conn.hostId, ...message.payload }, "agent reported an error");
+        return;
+      default:
+        // Job events and snapshot reports are handled by the jobs feature.
+        this.#log.debug({ hostId: conn.hostId, type: message.type }, "agent message not handled by this server");
+        return;
+    }
+  }
+
+  async #pushConfig(hostId: string): Promise<void> {
+    const conn = this.#connections.get(hostId);
+    if (!conn?.helloDone) return;
+    const config = await this.options.core.hosts.credentialsFor(hostId);
+    if (config) this.send(hostId, "config.update", config);
+  }
+
+  #protocolError(conn: AgentConnection, reason: string, detail: string): void {
+    this.#protocolErrors++;
+    this.#log.warn(
+      { hostId: conn.hostId, reason, detail: detail.slice(0, 200), protocolErrors: this.#protocolErrors },
+      "agent protocol error",
+    );
+  }
+
+  #close(hostId: string, code: number, reason: string): void {
+    const conn = this.#connections.get(hostId);
+    if (conn) conn.socket.close(code, reason);
+  }
+
+  #closeSilent(): void {
+    const deadline = Date.now() - 3 * this.#heartbeatSeconds * 1000;
+    for (const conn of this.#connections.values()) {
+      if (conn.helloDone && conn.lastFrameAt < deadline) {
+        conn.socket.close(CLOSE_CODES.HELLO_TIMEOUT, "no heartbeat for three intervals");
+      }
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, statusText: string, message: string): void {
+  const body = JSON.stringify({ error: { code: status === 401 ? "unauthorized" : "bad_request", message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Close reasons are limited to 123 bytes by the WebSocket spec. */
+function truncateReason(reason: string): string {
+  let out = reason;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+export { RpcError };

@@ -1,0 +1,30 @@
+import { EventEmitter } from "node:events";
+
+/** What happened inside the console that another part (gateway, live views) reacts to. */
+export interface DomainEvents {
+  /** An agent connected, disconnected or was marked offline by the sweeper. */
+  "host.status": { hostId: string; status: "online" | "offline" | "revoked" };
+  /** An enrolment token was exchanged for a host. */
+  "host.enrolled": { hostId: string; enrollmentTokenId: string };
+  /** The host's bearer no longer works; its socket must close now. */
+  "host.revoked": { hostId: string };
+  /** Repository credentials changed; a connected agent gets a config.update. */
+  "host.credentials_changed": { hostId: string };
+}
+
+type Listener<K extends keyof DomainEvents> = (event: DomainEvents[K]) => void;
+
+/** In-process, synchronous, typed. One server process means no broker is needed. */
+export class EventBus {
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+
+  emit<K extends keyof DomainEvents>(name: K, event: DomainEvents[K]): void {
+    this.#emitter.emit(name, event);
+  }
+
+  /** Returns the unsubscribe function. */
+  on<K extends keyof DomainEvents>(name: K, listener: Listener<K>): () => void {
+    this.#emitter.on(name, listener);
+    return () => this.#emitter.off(name, listener);
+  }
+}

@@ -1,0 +1,224 @@
+import { type Database, hostCredentials, hosts } from "@restic-manager/db";
+import type { ResticInfo } from "@restic-manager/protocol";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { type Actor, writeAudit } from "./audit.js";
+import { DomainError } from "./errors.js";
+import type { EventBus } from "./events.js";
+import type { SecretBox, SecretSlot } from "./secrets.js";
+import { hashToken } from "./tokens.js";
+
+export interface RepositoryCredentials {
+  url: string;
+  username: string | null;
+  password: string;
+}
+
+export const credentialSlot = (hostId: string): SecretSlot => ({
+  table: "host_credentials",
+  column: "password_enc",
+  rowId: hostId,
+});
+
+export interface AgentHello {
+  protocolVersion: number;
+  agentVersion: string;
+  hostname: string;
+  os: string;
+  arch: string;
+  restic: ResticInfo;
+}
+
+/** The columns the console shows for a host; never the bearer hash. */
+const HOST_COLUMNS = {
+  id: hosts.id,
+  name: hosts.name,
+  status: hosts.status,
+  tags: hosts.tags,
+  os: hosts.os,
+  arch: hosts.arch,
+  reportedHostname: hosts.reportedHostname,
+  agentVersion: hosts.agentVersion,
+  resticVersion: hosts.resticVersion,
+  resticError: hosts.resticError,
+  protocolVersion: hosts.protocolVersion,
+  lastSeenAt: hosts.lastSeenAt,
+  createdAt: hosts.createdAt,
+  revokedAt: hosts.revokedAt,
+  configVersion: hosts.configVersion,
+  configAckedVersion: hosts.configAckedVersion,
+  lastBackupAt: hosts.lastBackupAt,
+  lastBackupStatus: hosts.lastBackupStatus,
+  snapshotCount: hosts.snapshotCount,
+  repoSizeBytes: hosts.repoSizeBytes,
+};
+
+export class HostService {
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+    private readonly events: EventBus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  list() {
+    return this.db.select(HOST_COLUMNS).from(hosts).orderBy(hosts.name);
+  }
+
+  async get(hostId: string) {
+    const [row] = await this.db.select(HOST_COLUMNS).from(hosts).where(eq(hosts.id, hostId));
+    if (!row) throw new DomainError("NOT_FOUND", "No such host. It may have been deleted.");
+    return row;
+  }
+
+  /** Resolves an agent bearer to its host, by SHA-256 (never a slow hash per connection). */
+  async authenticateAgent(bearer: string): Promise<{ id: string; name: string } | null> {
+    const [row] = await this.db
+      .select({ id: hosts.id, name: hosts.name, revokedAt: hosts.revokedAt })
+      .from(hosts)
+      .where(eq(hosts.agentTokenHash, hashToken(bearer)));
+    return row && !row.revokedAt ? { id: row.id, name: row.name } : null;
+  }
+
+  async recordHello(hostId: string, hello: AgentHello): Promise<void> {
+    await this.db
+      .update(hosts)
+      .set({
+        status: "online",
+        lastSeenAt: new Date(this.now()),
+        protocolVersion: hello.protocolVersion,
+        agentVersion: hello.agentVersion,
+        reportedHostname: hello.hostname,
+        os: hello.os,
+        arch: hello.arch,
+        resticVersion: hello.restic.version,
+        resticError: hello.restic.error,
+      })
+      .where(and(eq(hosts.id, hostId), sql`${hosts.revokedAt} IS NULL`));
+    this.events.emit("host.status", { hostId, status: "online" });
+  }
+
+  async recordHeartbeat(hostId: string): Promise<void> {
+    await this.db
+      .update(hosts)
+      .set({ lastSeenAt: new Date(this.now()), status: "online" })
+      .where(and(eq(hosts.id, hostId), sql`${hosts.revokedAt} IS NULL`));
+  }
+
+  async recordDisconnect(hostId: string): Promise<void> {
+    await this.db
+      .update(hosts)
+      .set({ status: "offline" })
+      .where(and(eq(hosts.id, hostId), eq(hosts.status, "online")));
+    this.events.emit("host.status", { hostId, status: "offline" });
+  }
+
+  async recordConfigAck(hostId: string, version: number): Promise<void> {
+    await this.db.update(hosts).set({ configAckedVersion: version }).where(eq(hosts.id, hostId));
+  }
+
+  /** Marks hosts offline that have been silent for `silentMs`. Returns the hosts it changed. */
+  async sweepOffline(silentMs: number): Promise<string[]> {
+    const cutoff = new Date(this.now() - silentMs);
+    const changed = await this.db
+      .update(hosts)
+      .set({ status: "offline" })
+      .where(and(eq(hosts.status, "online"), lt(hosts.lastSeenAt, cutoff)))
+      .returning({ id: hosts.id });
+    for (const { id } of changed) this.events.emit("host.status", { hostId: id, status: "offline" });
+    return changed.map((r) => r.id);
+  }
+
+  /** At start no socket exists yet: whoever was online reconnects and says hello again. */
+  async markAllOffline(): Promise<void> {
+    await this.db.update(hosts).set({ status: "offline" }).where(eq(hosts.status, "online"));
+  }
+
+  /** The repository credentials for config.update. Only the gateway calls this. */
+  async credentialsFor(hostId: string): Promise<{ version: number; repository: RepositoryCredentials } | null> {
+    const [row] = await this.db
+      .select({
+        url: hostCredentials.repoUrl,
+        username: hostCredentials.repoUsername,
+        passwordEnc: hostCredentials.passwordEnc,
+        version: hosts.configVersion,
+      })
+      .from(hostCredentials)
+      .innerJoin(hosts, eq(hosts.id, hostCredentials.hostId))
+      .where(eq(hostCredentials.hostId, hostId));
+    if (!row) return null;
+    return {
+      version: row.version,
+      repository: {
+        url: row.url,
+        username: row.username,
+        password: this.secrets.decryptString(row.passwordEnc, credentialSlot(hostId)),
+      },
+    };
+  }
+
+  /** What the edit form shows: never the password itself. */
+  async redactedCredentials(hostId: string) {
+    await this.get(hostId);
+    const [row] = await this.db
+      .select({ url: hostCredentials.repoUrl, username: hostCredentials.repoUsername })
+      .from(hostCredentials)
+      .where(eq(hostCredentials.hostId, hostId));
+    return row ? { url: row.url, username: row.username, hasPassword: true } : null;
+  }
+
+  /** Replaces the repository connection. An omitted password keeps the stored one. */
+  async updateCredentials(
+    hostId: string,
+    input: { url: string; username: string | null; password?: string | undefined },
+    actor: Actor,
+  ): Promise<void> {
+    const host = await this.get(hostId);
+    await this.db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(hostCredentials).where(eq(hostCredentials.hostId, hostId));
+      if (!existing && !input.password) {
+        throw new DomainError("BAD_REQUEST", "This host has no repository password yet. Enter one.");
+      }
+      const passwordEnc = input.password
+        ? this.secrets.encrypt(input.password, credentialSlot(hostId))
+        : (existing?.passwordEnc ?? Buffer.alloc(0));
+      const values = { repoUrl: input.url, repoUsername: input.username, passwordEnc, updatedAt: new Date(this.now()) };
+      await tx
+        .insert(hostCredentials)
+        .values({ hostId, ...values })
+        .onConflictDoUpdate({ target: hostCredentials.hostId, set: values });
+      await tx
+        .update(hosts)
+        .set({ configVersion: sql`${hosts.configVersion} + 1` })
+        .where(eq(hosts.id, hostId));
+      await writeAudit(tx, actor, {
+        action: "host.credentials_update",
+        target: { type: "host", id: hostId },
+        summary: `changed the repository connection of "${host.name}" to ${input.url}${input.password ? " with a new password" : ""}`,
+      });
+    });
+    this.events.emit("host.credentials_changed", { hostId });
+  }
+
+  /** Revoked hosts keep their history; the bearer stops working and the socket closes. */
+  async revoke(hostId: string, actor: Actor): Promise<void> {
+    const host = await this.get(hostId);
+    if (host.status === "revoked") return;
+    await this.db.transaction(async (tx) => {
+      await tx
+        .update(hosts)
+        .set({ status: "revoked", revokedAt: new Date(this.now()), agentTokenHash: null })
+        .where(eq(hosts.id, hostId));
+      await writeAudit(tx, actor, {
+        action: "host.revoke",
+        target: { type: "host", id: hostId },
+        summary: `revoked the agent of "${host.name}"`,
+      });
+    });
+    this.events.emit("host.revoked", { hostId });
+    this.events.emit("host.status", { hostId, status: "revoked" });
+  }
+
+  recent(limit: number) {
+    return this.db.select(HOST_COLUMNS).from(hosts).orderBy(desc(hosts.createdAt)).limit(limit);
+  }
+}

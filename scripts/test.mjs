@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite. Installs what the tests need (restic and Chromium from Debian
+// when running as root; otherwise prints the exact command), builds, then runs Vitest
+// (unit + integration) and Playwright (end to end in headless Chromium).
+//   --e2e-only    skip Vitest
+//   --unit-only   skip Playwright
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { build, ensureNodeModules, ROOT, run, say } from "./lib.mjs";
+
+const args = new Set(process.argv.slice(2));
+const SYSTEM_PACKAGES = [
+  { bin: "restic", pkg: "restic", why: "integration tests run real restic against real repositories" },
+  { bin: "chromium", pkg: "chromium", why: "end-to-end tests drive headless Chromium" },
+];
+
+function which(bin) {
+  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, bin))) return true;
+  return false;
+}
+
+function ensureSystemPackages() {
+  const missing = SYSTEM_PACKAGES.filter((p) => !which(p.bin));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.pkg).join(" ");
+  for (const p of missing) say(`${p.bin} is missing: ${p.why}.`);
+  if (process.getuid?.() !== 0) {
+    say(`Install them first, then run npm test again:\n\n    sudo apt-get update && sudo apt-get install -y ${names}\n`);
+    process.exit(1);
+  }
+  say(`installing ${names} with apt-get...`);
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing.map((p) => p.pkg)], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
+ensureSystemPackages();
+ensureNodeModules();
+build();
+
+const outDir = join(ROOT, "test-results");
+mkdirSync(outDir, { recursive: true });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failed = false;
+
+if (!args.has("--e2e-only")) {
+  const report = join(outDir, "vitest.json");
+  rmSync(report, { force: true });
+  const code = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], {
+    allowFailure: true,
+  });
+  failed ||= code !== 0;
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, "utf8"));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+  } else failed = true;
+}
+
+if (!args.has("--unit-only")) {
+  const report = join(outDir, "playwright.json");
+  rmSync(report, { force: true });
+  const code = run("npx", ["playwright", "test", "--config", "e2e/playwright.config.ts"], {
+    allowFailure: true,
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: report },
+  });
+  failed ||= code !== 0;
+  if (existsSync(report)) {
+    const s = JSON.parse(readFileSync(report, "utf8")).stats;
+    totals.passed += s.expected + s.flaky;
+    totals.failed += s.unexpected;
+    totals.skipped += s.skipped;
+  } else failed = true;
+}
+
+// One plain closing line that any CI can read.
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failed || totals.failed > 0 ? 1 : 0);
