@@ -96,7 +96,10 @@ describe("gateway under malformed traffic", () => {
     await Promise.all(Array.from({ length: PARALLEL }, (_, w) => worker(w)));
 
     expect(server.gateway.stats().protocolErrors - before).toBe(FRAMES);
-    expect([...closeCodes.keys()].filter((c) => ![1007, 1008, 1009].includes(c)), JSON.stringify([...closeCodes])).toEqual([]);
+    expect(
+      [...closeCodes.keys()].filter((c) => ![1007, 1008, 1009].includes(c)),
+      JSON.stringify([...closeCodes]),
+    ).toEqual([]);
     expect(closeCodes.get(1007)).toBeGreaterThan(0);
     expect(closeCodes.get(1008)).toBeGreaterThan(0);
     expect(echoes).toBe(FRAMES / 500);

@@ -155,11 +155,12 @@ describe("gateway", () => {
 
     // Editing the credentials pushes them again.
     await admin.call("hosts.updateCredentials", { hostId, repoUrl: "/srv/restic/moved", repoPassword: "" });
-    await expect
-      .poll(() => agent.received.filter((m) => m.type === "config.update").length)
-      .toBe(2);
+    await expect.poll(() => agent.received.filter((m) => m.type === "config.update").length).toBe(2);
     const latest = agent.received.filter((m) => m.type === "config.update").at(-1);
-    expect(latest?.payload).toMatchObject({ version: 2, repository: { url: "/srv/restic/moved", password: "pushed-secret" } });
+    expect(latest?.payload).toMatchObject({
+      version: 2,
+      repository: { url: "/srv/restic/moved", password: "pushed-secret" },
+    });
     agent.ws.close();
   });
 

@@ -108,5 +108,8 @@ export async function enroll(baseUrl: string, token: string, hostname = "web-01.
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ token, hostname, os: "linux", arch: "x64", agentVersion: "0.1.0-test" }),
   });
-  return { status: res.status, body: (await res.json()) as { hostId?: string; agentToken?: string; error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { hostId?: string; agentToken?: string; error?: { code: string; message: string } },
+  };
 }

@@ -37,6 +37,8 @@ export interface AgentSession {
 
 export interface FakeServerOptions {
   tls?: boolean;
+  /** Listen on this port (default: a free one). */
+  port?: number;
   agentToken?: string;
   hostId?: string;
   heartbeatIntervalSeconds?: number;
@@ -108,8 +110,9 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   server.on("upgrade", (req, socket, head) => {
     requests.push({ kind: "upgrade", method: req.method ?? "", path: req.url ?? "", headers: req.headers });
     if (req.url !== AGENT_WS_PATH || req.headers.authorization !== `Bearer ${agentToken}`) {
+      const body = JSON.stringify({ error: { code: "unauthorized", message: "unknown or revoked agent token" } });
       socket.end(
-        'HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 54\r\nconnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"bad token"}}',
+        `HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
       return;
     }
@@ -145,7 +148,13 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
 
   const until = (check: () => boolean, what: string, timeoutMs: number) =>

@@ -27,7 +27,7 @@ export function StatusPanel({
 }) {
   useDocumentTitle(title);
   return (
-    <div className="mx-auto flex max-w-md flex-col items-center px-4 py-16 text-center">
+    <div className="mx-auto flex max-w-md flex-col items-center px-4 py-12 text-center">
       <div className="mb-4 flex size-12 items-center justify-center rounded-full bg-muted text-muted-foreground [&_svg]:size-6">
         {icon}
       </div>

@@ -1,4 +1,5 @@
 import { createFileRoute, redirect } from "@tanstack/react-router";
+import { AppLoadError } from "../features/shell/app-load-error";
 import { AppShell } from "../features/shell/app-shell";
 
 /** Every signed-in page sits under this pathless layout: no session, no page. */
@@ -11,4 +12,5 @@ export const Route = createFileRoute("/_app")({
     return { user: status.user };
   },
   component: AppShell,
+  errorComponent: AppLoadError,
 });

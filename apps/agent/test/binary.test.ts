@@ -1,0 +1,206 @@
+/**
+ * The real thing: compiles the agent for this machine with `bun build --compile` and drives the
+ * binary, so Bun-specific behaviour (TLS pinning over node:tls, the ws client, crypto, signals)
+ * is tested where it runs in production, not only under Node.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLOSE_CODES } from "@restic-manager/protocol";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { binaryName, buildAgent, hostTarget } from "../scripts/build.js";
+import { loadConfig } from "../src/config.js";
+import { SecretsStore } from "../src/secrets.js";
+import { tempDir, writeTestConfig } from "./helpers/config.js";
+import { type FakeServer, startFakeServer, tlsFixture } from "./helpers/fake-server.js";
+
+const target = hostTarget();
+if (!target) throw new Error(`the agent has no build target for ${process.platform}-${process.arch}`);
+
+const VERSION = "0.1.0-test+binary";
+const password = "binary-test repo password";
+type TempDir = ReturnType<typeof tempDir>;
+let build: TempDir;
+let binary: string;
+let tmp: TempDir | null = null;
+let server: FakeServer | null = null;
+let child: ChildProcess | null = null;
+
+beforeAll(async () => {
+  build = tempDir("rm-agent-build-");
+  const result = await buildAgent({ target, outdir: build.dir, version: VERSION });
+  binary = result.path;
+  expect(readFileSync(`${binary}.sha256`, "utf8")).toBe(`${result.sha256}  ${binaryName(target)}\n`);
+}, 180_000);
+afterAll(() => build?.cleanup());
+
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+  child = null;
+  await server?.close();
+  server = null;
+  tmp?.cleanup();
+  tmp = null;
+});
+
+function tmpDir() {
+  tmp = tempDir();
+  return tmp.dir;
+}
+
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(binary, args, { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+function startRun(configPath: string) {
+  const proc = spawn(binary, ["run", "--config", configPath], {
+    env: { PATH: process.env.PATH },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child = proc;
+  let stderr = "";
+  proc.stderr!.on("data", (d: Buffer) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  return { proc, exited, stderr: () => stderr };
+}
+
+describe("compiled agent binary", () => {
+  it("prints the version injected at build time", async () => {
+    expect(await run(["version"])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: "" });
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(`restic-manager-agent ${VERSION}`);
+  });
+
+  it("reports status from a config given by RM_AGENT_CONFIG, without secrets", async () => {
+    const dir = tmpDir();
+    const { path, config } = writeTestConfig(dir, { resticPath: "/usr/bin/restic" });
+    new SecretsStore(config.secretsFile, config.secretsKey, config.hostId).write(5, {
+      url: "/srv/restic",
+      username: null,
+      password,
+    });
+    const result = await run(["status"], { RM_AGENT_CONFIG: path });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`config:  ${path}`);
+    expect(result.stdout).toContain("server:  http://127.0.0.1:9");
+    expect(result.stdout).toContain("host id: host-1");
+    expect(result.stdout).toMatch(/restic: {2}0\.\d+\.\d+ at \/usr\/bin\/restic/);
+    // The Node-written secrets file opens under Bun: same format, same crypto.
+    expect(result.stdout).toMatch(/present, mode 0600, opens with the configured key \(config version 5\)/);
+    expect(result.stdout).not.toContain(password);
+    expect(result.stdout).not.toContain(config.agentToken);
+
+    const missing = await run(["status", "--config", join(dir, "none.yaml")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Enrol first/);
+  });
+
+  it("enrols over TLS only when the pin matches (Bun)", async () => {
+    const dir = tmpDir();
+    const configPath = join(dir, "agent.yaml");
+    server = await startFakeServer({
+      tls: true,
+      onEnroll: () => ({ status: 201, body: { hostId: "01JBIN", agentToken: "rmat_bin" } }),
+    });
+
+    const wrong = await run(["enroll", "--server", server.url, "--token", "t", "--config", configPath], {
+      RM_TLS_PIN: "00".repeat(32),
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/TLS pin mismatch: the server presented a certificate with SHA-256 f1747473/);
+    const unpinned = await run(["enroll", "--server", server.url, "--token", "t", "--config", configPath]);
+    expect(unpinned.code).toBe(1);
+    expect(unpinned.stderr).toMatch(/cannot reach/);
+    expect(server.requests).toEqual([]);
+
+    const ok = await run(
+      ["enroll", "--server", server.url, "--config", configPath, "--tls-pin", tlsFixture.sha256],
+      { RM_TOKEN: "rmet_via_env" },
+    );
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("Enrolled as host 01JBIN");
+    expect(server.enrollBodies).toEqual([
+      { token: "rmet_via_env", hostname: expect.any(String), os: "linux", arch: target.arch, agentVersion: VERSION },
+    ]);
+    expect(loadConfig(configPath)).toMatchObject({ hostId: "01JBIN", tlsPinSha256: tlsFixture.sha256 });
+  });
+
+  it("prints the server's enrolment error verbatim", async () => {
+    const dir = tmpDir();
+    server = await startFakeServer({
+      onEnroll: () => ({
+        status: 409,
+        body: { error: { code: "token_used", message: "This enrolment token was already used." } },
+      }),
+    });
+    const result = await run(["enroll", "--server", server.url, "--token", "t", "--config", join(dir, "a.yaml")]);
+    expect(result).toEqual({ code: 1, stdout: "", stderr: "enrolment failed: This enrolment token was already used.\n" });
+  });
+
+  it("runs over pinned TLS: hello, credentials into secrets.enc only, then stops for good when revoked", async () => {
+    const dir = tmpDir();
+    server = await startFakeServer({ tls: true, heartbeatIntervalSeconds: 1 });
+    const { path, config } = writeTestConfig(dir, {
+      serverUrl: server.url,
+      tlsPinSha256: tlsFixture.sha256,
+      resticPath: "/usr/bin/restic",
+    });
+    const agent = startRun(path);
+
+    const hello = await server.waitFor("hello", { timeoutMs: 15_000 });
+    expect(hello.payload).toMatchObject({ agentVersion: VERSION, protocolVersion: 1, os: "linux" });
+    expect(hello.payload.restic.version).toMatch(/^0\.\d+\.\d+$/);
+    expect(hello.payload.restic.error).toBeNull();
+
+    const session = server.sessions[0]!;
+    session.send("config.update", { version: 1, repository: { url: "/srv/restic", username: null, password } });
+    expect((await server.waitFor("config.ack")).payload).toEqual({ version: 1, error: null });
+    await server.waitFor("heartbeat", { timeoutMs: 5_000 });
+
+    const stored = new SecretsStore(config.secretsFile, config.secretsKey, config.hostId).read();
+    expect(stored?.repository.password).toBe(password);
+    expect(readFileSync(config.secretsFile).includes(Buffer.from(password))).toBe(false);
+    expect(readFileSync(path, "utf8")).not.toContain(password);
+    expect(readFileSync(`/proc/${agent.proc.pid}/cmdline`, "utf8")).not.toContain(password);
+
+    session.send("error", { code: "revoked", message: "Host revoked by admin at 12:00." });
+    session.ws.close(CLOSE_CODES.REVOKED, "revoked");
+    expect(await agent.exited).toBe(3);
+    expect(agent.stderr()).toMatch(/Host revoked by admin at 12:00\. \(close code 4003\)\. The agent stops/);
+    expect(agent.stderr()).not.toContain(password);
+    expect(server.sessions).toHaveLength(1);
+  });
+
+  it("stops gracefully on SIGTERM, closing with 1000", async () => {
+    const dir = tmpDir();
+    server = await startFakeServer();
+    const { path } = writeTestConfig(dir, { serverUrl: server.url });
+    const agent = startRun(path);
+    await server.waitFor("hello", { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+    expect(await server.sessions[0]!.closed).toEqual({ code: 1000, reason: "agent stopping" });
+    expect(agent.stderr()).toContain("SIGTERM received, stopping");
+  });
+
+  it("reports a missing restic in hello", async () => {
+    const dir = tmpDir();
+    server = await startFakeServer();
+    const { path } = writeTestConfig(dir, { serverUrl: server.url, resticPath: join(dir, "no-restic") });
+    startRun(path);
+    const hello = await server.waitFor("hello", { timeoutMs: 15_000 });
+    expect(hello.payload.restic).toEqual({
+      version: null,
+      path: null,
+      error: expect.stringMatching(/no-restic from the agent config is not an executable file/),
+    });
+  });
+});
