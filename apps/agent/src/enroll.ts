@@ -1,15 +1,8 @@
 import { existsSync, rmSync } from "node:fs";
 import { ENROLL_PATH, type EnrollResponse, ZEnrollError, ZEnrollResponse } from "@restic-manager/protocol";
-import {
-  type AgentConfig,
-  dataPathsFor,
-  loadConfig,
-  saveConfig,
-  ZAgentConfig,
-  ZTlsPin,
-} from "./config.js";
-import { postJson } from "./http.js";
+import { type AgentConfig, dataPathsFor, loadConfig, saveConfig, ZAgentConfig, ZTlsPin } from "./config.js";
 import { collectHostFacts } from "./host.js";
+import { postJson } from "./http.js";
 import { newSecretsKey } from "./secrets.js";
 import { agentVersion } from "./version.js";
 
@@ -110,7 +103,11 @@ export async function enroll(options: EnrollOptions): Promise<{ config: AgentCon
     spoolDir: previous?.spoolDir ?? paths.spoolDir,
     resticPath: options.resticPath ?? previous?.resticPath ?? null,
     // An operator-given pin wins; a server-supplied one (normally null) is kept only when well-formed.
-    tlsPinSha256: tlsPinSha256 ?? ZTlsPin.nullable().catch(null).parse(response.data.tlsPinSha256 ?? null),
+    tlsPinSha256:
+      tlsPinSha256 ??
+      ZTlsPin.nullable()
+        .catch(null)
+        .parse(response.data.tlsPinSha256 ?? null),
   };
   // The old secrets file was sealed with the old key and the old host id: it cannot be opened any more.
   if (previous) rmSync(previous.secretsFile, { force: true });

@@ -67,7 +67,10 @@ export class SecretsStore {
       const decipher = createDecipheriv("aes-256-gcm", this.#key, iv);
       decipher.setAAD(this.#aad);
       decipher.setAuthTag(tag);
-      plaintext = Buffer.concat([decipher.update(blob.subarray(MAGIC.length + IV_BYTES + TAG_BYTES)), decipher.final()]);
+      plaintext = Buffer.concat([
+        decipher.update(blob.subarray(MAGIC.length + IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
       throw new SecretsError(
         `cannot decrypt ${this.path}: the secretsKey in the agent config does not match it (was the config replaced or the file copied from another host?). Delete the file; the server sends the credentials again on the next connection.`,

@@ -18,17 +18,17 @@ export async function statusReport(configPath: string): Promise<string> {
   );
 
   const restic = await locateRestic({ configuredPath: config.resticPath ?? null });
-  lines.push([
-    "restic",
-    restic.error ? `NOT USABLE: ${restic.error}` : `${restic.version} at ${restic.path}`,
-  ]);
+  lines.push(["restic", restic.error ? `NOT USABLE: ${restic.error}` : `${restic.version} at ${restic.path}`]);
 
   const store = new SecretsStore(config.secretsFile, config.secretsKey, config.hostId);
   let secrets: string;
   if (!store.exists()) {
     secrets = `${config.secretsFile}: missing (the server sends the repository credentials on the first connection)`;
   } else {
-    const mode = process.platform === "win32" ? "" : `, mode ${(statSync(config.secretsFile).mode & 0o777).toString(8).padStart(4, "0")}`;
+    const mode =
+      process.platform === "win32"
+        ? ""
+        : `, mode ${(statSync(config.secretsFile).mode & 0o777).toString(8).padStart(4, "0")}`;
     try {
       const stored = store.read();
       secrets = `${config.secretsFile}: present${mode}, opens with the configured key (config version ${stored?.version})`;

@@ -119,10 +119,9 @@ describe("compiled agent binary", () => {
     expect(unpinned.stderr).toMatch(/cannot reach/);
     expect(server.requests).toEqual([]);
 
-    const ok = await run(
-      ["enroll", "--server", server.url, "--config", configPath, "--tls-pin", tlsFixture.sha256],
-      { RM_TOKEN: "rmet_via_env" },
-    );
+    const ok = await run(["enroll", "--server", server.url, "--config", configPath, "--tls-pin", tlsFixture.sha256], {
+      RM_TOKEN: "rmet_via_env",
+    });
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("Enrolled as host 01JBIN");
@@ -141,7 +140,11 @@ describe("compiled agent binary", () => {
       }),
     });
     const result = await run(["enroll", "--server", server.url, "--token", "t", "--config", join(dir, "a.yaml")]);
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "enrolment failed: This enrolment token was already used.\n" });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "enrolment failed: This enrolment token was already used.\n",
+    });
   });
 
   it("runs over pinned TLS: hello, credentials into secrets.enc only, then stops for good when revoked", async () => {
@@ -176,6 +179,30 @@ describe("compiled agent binary", () => {
     expect(agent.stderr()).toMatch(/Host revoked by admin at 12:00\. \(close code 4003\)\. The agent stops/);
     expect(agent.stderr()).not.toContain(password);
     expect(server.sessions).toHaveLength(1);
+  });
+
+  it("stops with exit code 3 when the server refuses its token before the upgrade", async () => {
+    const dir = tmpDir();
+    server = await startFakeServer({ agentToken: "another-token" });
+    const { path } = writeTestConfig(dir, { serverUrl: server.url });
+    const agent = startRun(path);
+    expect(await agent.exited).toBe(3);
+    expect(agent.stderr()).toMatch(/refused this agent's token \(HTTP 401\)/);
+    expect(server.requests.filter((r) => r.kind === "upgrade")).toHaveLength(1);
+  });
+
+  it("never sends the upgrade (or the bearer) to a server failing the pin", async () => {
+    const dir = tmpDir();
+    server = await startFakeServer({ tls: true });
+    const { path, config } = writeTestConfig(dir, { serverUrl: server.url, tlsPinSha256: "11".repeat(32) });
+    const agent = startRun(path);
+    const deadline = Date.now() + 10_000;
+    while (!agent.stderr().includes("TLS pin mismatch") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(agent.stderr()).toMatch(/TLS pin mismatch: .*Nothing was sent.*reconnecting in/);
+    expect(agent.stderr()).not.toContain(config.agentToken);
+    expect(server.requests).toEqual([]);
   });
 
   it("stops gracefully on SIGTERM, closing with 1000", async () => {

@@ -113,7 +113,10 @@ describe("agent config", () => {
     });
 
     it("bad server URL", () => {
-      expectConfigError(write(yamlOf({ ...valid(), serverUrl: "ftp://x" })), "serverUrl must be an http:// or https:// URL");
+      expectConfigError(
+        write(yamlOf({ ...valid(), serverUrl: "ftp://x" })),
+        "serverUrl must be an http:// or https:// URL",
+      );
       expectConfigError(write(yamlOf({ ...valid(), serverUrl: "https://u:p@x" })), "without credentials");
     });
 

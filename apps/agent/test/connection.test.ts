@@ -8,8 +8,8 @@ import type { AgentConfig } from "../src/config.js";
 import { agentSocketUrl, type RunOutcome } from "../src/connection.js";
 import { createLogger } from "../src/log.js";
 import { SecretsStore } from "../src/secrets.js";
-import { type FakeServer, type FakeServerOptions, startFakeServer, tlsFixture } from "./helpers/fake-server.js";
 import { tempDir, testConfig } from "./helpers/config.js";
+import { type FakeServer, type FakeServerOptions, startFakeServer, tlsFixture } from "./helpers/fake-server.js";
 
 const restic = { version: "0.14.0", path: "/usr/bin/restic", error: null };
 const password = "correct horse battery staple";

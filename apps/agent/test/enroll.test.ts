@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli.js";
 import { loadConfig } from "../src/config.js";
 import { EnrollError, enroll } from "../src/enroll.js";
-import { type FakeServer, type FakeServerOptions, startFakeServer, tlsFixture } from "./helpers/fake-server.js";
 import { tempDir, writeTestConfig } from "./helpers/config.js";
+import { type FakeServer, type FakeServerOptions, startFakeServer, tlsFixture } from "./helpers/fake-server.js";
 
 const enrolled = { status: 201, body: { hostId: "01JHOST", agentToken: "rmat_persistent_bearer", tlsPinSha256: null } };
 const expired = {
@@ -181,7 +181,12 @@ describe("enroll", () => {
     expect(server.requests).toEqual([]);
 
     const pinUpper = tlsFixture.sha256.toUpperCase().match(/../g)!.join(":");
-    const { config } = await enroll({ serverUrl: server.url, token: "rmet_secret", configPath, tlsPinSha256: pinUpper });
+    const { config } = await enroll({
+      serverUrl: server.url,
+      token: "rmet_secret",
+      configPath,
+      tlsPinSha256: pinUpper,
+    });
     expect(config.tlsPinSha256).toBe(tlsFixture.sha256);
     expect(server.enrollBodies).toHaveLength(1);
   });

@@ -130,7 +130,7 @@ export class AuthService {
       const [admin] = await tx.select({ id: users.id }).from(users).where(eq(users.role, "admin")).limit(1);
       if (admin) throw new DomainError("CONFLICT", "Setup is already complete. Sign in with the admin account.");
       const row: AuthUser = { id: newId(), username, role: "admin" };
-      await tx.insert(users).values({ ...row, passwordHash });
+      await tx.insert(users).values({ ...row, passwordHash, lastSignInAt: new Date(this.#now()) });
       await writeAudit(tx, userActor(row, client), {
         action: "auth.setup",
         target: { type: "user", id: row.id },

@@ -50,7 +50,11 @@ export function parseResticVersion(output: string): string | null {
 
 /** Compares dotted numeric versions; pre-release suffixes are ignored. */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[^0-9.]/)[0]!.split(".").map((n) => Number(n) || 0);
+  const parts = (v: string) =>
+    v
+      .split(/[^0-9.]/)[0]!
+      .split(".")
+      .map((n) => Number(n) || 0);
   const [pa, pb] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
@@ -94,7 +98,8 @@ export async function locateRestic(options: LocateOptions = {}): Promise<ResticI
       return {
         version: null,
         path: null,
-        error: "restic not found on PATH; install restic (e.g. apt-get install restic) or set resticPath in the agent config",
+        error:
+          "restic not found on PATH; install restic (e.g. apt-get install restic) or set resticPath in the agent config",
       };
     }
     path = found;
@@ -107,10 +112,18 @@ export async function locateRestic(options: LocateOptions = {}): Promise<ResticI
   }
   const version = parseResticVersion(stdout);
   if (!version) {
-    return { version: null, path, error: `cannot read a version from \`${path} version\`: ${stdout.trim().slice(0, 200)}` };
+    return {
+      version: null,
+      path,
+      error: `cannot read a version from \`${path} version\`: ${stdout.trim().slice(0, 200)}`,
+    };
   }
   if (compareVersions(version, MIN_RESTIC_VERSION) < 0) {
-    return { version, path, error: `restic ${version} is too old; restic-manager needs ${MIN_RESTIC_VERSION} or newer` };
+    return {
+      version,
+      path,
+      error: `restic ${version} is too old; restic-manager needs ${MIN_RESTIC_VERSION} or newer`,
+    };
   }
   return { version, path, error: null };
 }

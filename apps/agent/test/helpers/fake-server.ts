@@ -195,7 +195,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       );
       return found as never;
     },
-    waitForSessions: (count, timeoutMs = 5_000) => until(() => sessions.length >= count, `${count} sessions`, timeoutMs),
+    waitForSessions: (count, timeoutMs = 5_000) =>
+      until(() => sessions.length >= count, `${count} sessions`, timeoutMs),
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
