@@ -25,7 +25,9 @@ function ensureSystemPackages() {
   const names = missing.map((p) => p.pkg).join(" ");
   for (const p of missing) say(`${p.bin} is missing: ${p.why}.`);
   if (process.getuid?.() !== 0) {
-    say(`Install them first, then run npm test again:\n\n    sudo apt-get update && sudo apt-get install -y ${names}\n`);
+    say(
+      `Install them first, then run npm test again:\n\n    sudo apt-get update && sudo apt-get install -y ${names}\n`,
+    );
     process.exit(1);
   }
   say(`installing ${names} with apt-get...`);

@@ -8,6 +8,7 @@ import {
 } from "@restic-manager/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import type { StartOptions } from "../src/app.js";
 import { bootServer, createEnrollment, enroll, removeDir, signedInAdmin, type TestServer } from "./harness.js";
 
 const servers: TestServer[] = [];
@@ -18,7 +19,7 @@ afterEach(async () => {
   }
 });
 
-async function boot(start?: Parameters<typeof bootServer>[0]["start"]) {
+async function boot(start?: StartOptions) {
   const s = await bootServer({ start });
   servers.push(s);
   return s;

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningServer, startServer } from "../src/app.js";
+import { type RunningServer, type StartOptions, startServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 
@@ -19,7 +19,7 @@ export function makeDataDir(): string {
 }
 
 export async function bootServer(
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; env?: Record<string, string>; start?: StartOptions } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir();
   const config = loadConfig({ RM_LISTEN: "127.0.0.1:0", RM_DATA_DIR: dataDir, RM_LOG_LEVEL: "debug", ...options.env });

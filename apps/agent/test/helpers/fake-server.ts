@@ -46,6 +46,8 @@ export interface FakeServerOptions {
   onHello?: (session: AgentSession, hello: Extract<AgentMessage, { type: "hello" }>) => void;
   /** Answers POST /api/agents/enroll; default 404. */
   onEnroll?: (body: unknown) => { status: number; body: unknown };
+  /** Answers other GET requests (e.g. /agent/binary); null falls through to 404. */
+  onGet?: (url: URL) => { status: number; body: string | Buffer } | null;
 }
 
 export interface FakeServer {
@@ -91,6 +93,12 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
         res.writeHead(answer.status, { "content-type": "application/json" });
         res.end(text);
+        return;
+      }
+      const answer = req.method === "GET" ? options.onGet?.(new URL(req.url ?? "/", "http://x")) : null;
+      if (answer) {
+        res.writeHead(answer.status, { "content-type": "application/octet-stream" });
+        res.end(answer.body);
         return;
       }
       res.writeHead(404, { "content-type": "application/json" });

@@ -44,3 +44,23 @@ export function formatRelative(value: DateInput, now: number = Date.now()): stri
   }
   return seconds > 0 ? "in a moment" : "just now";
 }
+
+/**
+ * For "last seen": "12 s ago" under a minute, where heartbeats make seconds matter, then as
+ * formatRelative. A clock a few seconds ahead of the server's reads "just now", not "in 3 s".
+ */
+export function formatAgo(value: DateInput, now: number = Date.now()): string {
+  const date = toDate(value);
+  if (!date) return "—";
+  const seconds = Math.round((now - date.getTime()) / 1000);
+  if (seconds < 60) return seconds < 1 ? "just now" : `${seconds} s ago`;
+  return formatRelative(date, now);
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+/** "14:05": the time of day, 24-hour, in the browser's time zone. */
+export function formatClock(value: DateInput): string {
+  const date = toDate(value);
+  return date ? clock.format(date) : "—";
+}

@@ -6,6 +6,13 @@ export type Role = "admin" | "operator" | "viewer";
 
 export const ROLE_LABELS: Record<Role, string> = { admin: "Admin", operator: "Operator", viewer: "Viewer" };
 
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Whether `role` may do what `minimum` may; the server enforces the same order. */
+export function hasRole(role: Role, minimum: Role): boolean {
+  return RANK[role] >= RANK[minimum];
+}
+
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   admin: "Everything an operator can do, plus managing users and reading the audit log.",
   operator: "Runs backups and restores and changes hosts, sources and schedules.",

@@ -1,7 +1,7 @@
 import type { LucideIcon } from "lucide-react";
-import { KeyRoundIcon, LayoutDashboardIcon, ScrollTextIcon, UsersIcon } from "lucide-react";
+import { KeyRoundIcon, LayoutDashboardIcon, ScrollTextIcon, ServerIcon, UsersIcon } from "lucide-react";
 import type { FileRoutesByTo } from "../../routeTree.gen";
-import type { Role } from "../auth/current-user";
+import { hasRole, type Role } from "../auth/current-user";
 
 export interface NavItem {
   to: keyof FileRoutesByTo;
@@ -20,7 +20,13 @@ export interface NavSection {
 
 /** Only pages that work today. A new area adds its entry here. */
 export const NAV_SECTIONS: NavSection[] = [
-  { label: "Console", items: [{ to: "/", label: "Overview", icon: LayoutDashboardIcon, exact: true }] },
+  {
+    label: "Console",
+    items: [
+      { to: "/", label: "Overview", icon: LayoutDashboardIcon, exact: true },
+      { to: "/hosts", label: "Hosts", icon: ServerIcon },
+    ],
+  },
   { label: "Settings", items: [{ to: "/settings/tokens", label: "API tokens", icon: KeyRoundIcon }] },
   {
     label: "Administration",
@@ -32,8 +38,6 @@ export const NAV_SECTIONS: NavSection[] = [
   },
 ];
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-
 export function sectionsFor(role: Role): NavSection[] {
-  return NAV_SECTIONS.filter((section) => !section.minimumRole || RANK[role] >= RANK[section.minimumRole]);
+  return NAV_SECTIONS.filter((section) => !section.minimumRole || hasRole(role, section.minimumRole));
 }

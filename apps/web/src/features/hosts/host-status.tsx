@@ -1,0 +1,67 @@
+import { Badge } from "@restic-manager/ui/badge";
+import { cn } from "@restic-manager/ui/cn";
+import { TriangleAlertIcon } from "lucide-react";
+import type { HostStatus } from "./types";
+
+export const HOST_STATUS: Record<
+  HostStatus,
+  { label: string; dot: string; badge: "success" | "secondary" | "warning" | "destructive" }
+> = {
+  online: { label: "Online", dot: "bg-success ring-4 ring-success/15", badge: "success" },
+  offline: { label: "Offline", dot: "bg-muted-foreground/45", badge: "secondary" },
+  pending: { label: "Pending", dot: "bg-warning", badge: "warning" },
+  revoked: { label: "Revoked", dot: "bg-destructive", badge: "destructive" },
+};
+
+/** The coloured dot; screen readers and the hover title get the word. */
+export function StatusDot({ status, className }: { status: HostStatus; className?: string }) {
+  const { label, dot } = HOST_STATUS[status];
+  return (
+    <span
+      role="img"
+      aria-label={label}
+      title={label}
+      data-status={status}
+      className={cn("inline-block size-2 shrink-0 rounded-full", dot, className)}
+    />
+  );
+}
+
+export function StatusBadge({ status }: { status: HostStatus }) {
+  const { label, badge } = HOST_STATUS[status];
+  return (
+    <Badge variant={badge} data-status={status}>
+      {label}
+    </Badge>
+  );
+}
+
+/**
+ * The agent's restic problem in two words for a table cell; the whole sentence is in the title
+ * and on the host page.
+ */
+export function resticProblem(version: string | null, error: string): string {
+  if (/not found|not an executable/i.test(error)) return "restic missing";
+  if (/too old/i.test(error)) return "restic too old";
+  return version ? `restic ${version} unusable` : "restic unusable";
+}
+
+/** "0.17.3", or the warning badge when the agent cannot use restic. */
+export function ResticVersion({ version, error }: { version: string | null; error: string | null }) {
+  if (error) {
+    return (
+      <Badge variant="warning" title={error}>
+        <TriangleAlertIcon aria-hidden="true" />
+        {resticProblem(version, error)}
+      </Badge>
+    );
+  }
+  if (!version) return <span className="text-muted-foreground">—</span>;
+  return <span className="font-mono text-xs">{version}</span>;
+}
+
+/** "linux / x64", or a dash before the agent's first hello. */
+export function platformOf(host: { os: string | null; arch: string | null }): string | null {
+  if (!host.os && !host.arch) return null;
+  return [host.os, host.arch].filter(Boolean).join(" / ");
+}
