@@ -16,9 +16,7 @@ import { useTRPC } from "../../lib/trpc";
 import { type FieldErrors, fieldErrorsOf, formValues } from "../../lib/validation";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { EnrollmentResult } from "./enrollment-result";
-import type { CreatedEnrollment } from "./types";
-
-export type Enrollment = CreatedEnrollment & { hostname: string };
+import type { Enrollment } from "./types";
 
 /** /hosts/new: the form, then (same page) the install commands and the live "awaiting agent" panel. */
 export function AddHostPage() {

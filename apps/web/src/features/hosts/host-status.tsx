@@ -27,10 +27,12 @@ export function StatusDot({ status, className }: { status: HostStatus; className
   );
 }
 
+/** The dot and the word, for headers. */
 export function StatusBadge({ status }: { status: HostStatus }) {
-  const { label, badge } = HOST_STATUS[status];
+  const { label, dot, badge } = HOST_STATUS[status];
   return (
-    <Badge variant={badge} data-status={status}>
+    <Badge variant={badge} data-status={status} className="gap-1.5 px-2.5">
+      <span aria-hidden="true" className={cn("size-1.5 rounded-full", dot, "ring-0")} />
       {label}
     </Badge>
   );

@@ -4,7 +4,8 @@ import type { Trpc } from "../../lib/trpc";
 export type Host = inferOutput<Trpc["hosts"]["get"]>;
 export type HostStatus = Host["status"];
 export type EnrollmentStatus = inferOutput<Trpc["enrollment"]["status"]>;
-export type CreatedEnrollment = inferOutput<Trpc["enrollment"]["create"]>;
+/** A token just created on the Add host page, with the name it was created for. */
+export type Enrollment = inferOutput<Trpc["enrollment"]["create"]> & { hostname: string };
 
 /** Hosts and the host page follow the fleet by polling: simple, and it survives proxies. */
 export const LIVE_REFRESH_MS = 5_000;
