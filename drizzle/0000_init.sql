@@ -95,13 +95,19 @@ CREATE TABLE `jobs` (
 	`status` text DEFAULT 'queued' NOT NULL,
 	`source_group_id` text,
 	`actor` text NOT NULL,
+	`params` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`dispatched_at` integer,
 	`started_at` integer,
 	`finished_at` integer,
 	`stats` text,
+	`progress` text,
+	`exit_code` integer,
 	`error` text,
+	`last_seq` integer DEFAULT 0 NOT NULL,
 	`log_lines` integer DEFAULT 0 NOT NULL,
 	`log_bytes` integer DEFAULT 0 NOT NULL,
+	`log_truncated` integer DEFAULT false NOT NULL,
 	FOREIGN KEY (`host_id`) REFERENCES `hosts`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`source_group_id`) REFERENCES `source_groups`(`id`) ON UPDATE no action ON DELETE set null
 );
@@ -109,6 +115,7 @@ CREATE TABLE `jobs` (
 CREATE INDEX `jobs_host_created_idx` ON `jobs` (`host_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `jobs_status_idx` ON `jobs` (`status`);--> statement-breakpoint
 CREATE INDEX `jobs_created_idx` ON `jobs` (`created_at`);--> statement-breakpoint
+CREATE INDEX `jobs_host_kind_idx` ON `jobs` (`host_id`,`kind`,`created_at`);--> statement-breakpoint
 CREATE TABLE `meta` (
 	`key` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL

@@ -30,6 +30,7 @@ export interface RunningServer {
 export interface StartOptions {
   gateway?: { heartbeatIntervalSeconds?: number; helloTimeoutMs?: number };
   offlineAfterMs?: number;
+  jobLeaseMs?: number;
 }
 
 export async function startServer(
@@ -59,7 +60,8 @@ export async function startServer(
     const app = await buildHttpServer({ config, core, logger, runtime, version: SERVER_VERSION });
     const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
     gateway.attach(app.server);
-    const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs);
+    core.jobs.setAgentLink(gateway);
+    const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs, options.jobLeaseMs);
     await app.listen({ host: config.host, port: config.port });
 
     const address = app.server.address();

@@ -25,7 +25,7 @@ async function readEvents(url: string, cookie: string, until: (data: string) => 
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
     // tRPC also sends a `connected` event and pings; keep the data events that carry results.
-    for (const line of buffer.split("\n")) if (line.startsWith("data: {\"")) seen.push(line.slice(6));
+    for (const line of buffer.split("\n")) if (line.startsWith('data: {"')) seen.push(line.slice(6));
     buffer = buffer.slice(buffer.lastIndexOf("\n") + 1);
     if (!triggered && seen.length > 0) {
       triggered = true;

@@ -1,4 +1,5 @@
 export * from "./cookies.js";
 export * from "./permissions.js";
 export { type AppRouter, appRouter } from "./router.js";
+export type { JobStreamEvent } from "./routers/jobs.js";
 export { createCallerFactory, type RequestContext, type Tier } from "./trpc.js";

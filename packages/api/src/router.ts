@@ -3,6 +3,8 @@ import { auditRouter } from "./routers/audit.js";
 import { authRouter } from "./routers/auth.js";
 import { enrollmentRouter } from "./routers/enrollment.js";
 import { hostsRouter } from "./routers/hosts.js";
+import { jobsRouter } from "./routers/jobs.js";
+import { sourcesRouter } from "./routers/sources.js";
 import { usersRouter } from "./routers/users.js";
 import { router } from "./trpc.js";
 
@@ -13,6 +15,8 @@ export const appRouter = router({
   audit: auditRouter,
   hosts: hostsRouter,
   enrollment: enrollmentRouter,
+  jobs: jobsRouter,
+  sources: sourcesRouter,
 });
 
 /** The API's type. Scripts use it with `@trpc/client` and an API token. */

@@ -76,3 +76,23 @@ export const ZUpdateCredentialsRequest = z.object({
   /** Leave empty to keep the stored password. */
   repoPassword: z.string().max(4096).optional(),
 });
+
+export const ZJobKind = z.enum(["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"]);
+export const ZJobStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
+
+export const ZJobListRequest = z.object({
+  hostId: ZId.optional(),
+  kind: ZJobKind.optional(),
+  status: ZJobStatus.optional(),
+  /** Job id to page before (newest first). */
+  before: ZId.optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+
+export const ZSourceGroupFields = z.object({
+  name: z.string().trim().min(1, "Name the group, e.g. etc or databases.").max(64),
+  includePaths: z.array(z.string().max(4096)).max(1000),
+  excludePatterns: z.array(z.string().max(4096)).max(1000),
+});
+export const ZCreateSourceGroupRequest = ZSourceGroupFields.extend({ hostId: ZId });
+export const ZUpdateSourceGroupRequest = ZSourceGroupFields.extend({ groupId: ZId });

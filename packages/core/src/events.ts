@@ -10,6 +10,21 @@ export interface DomainEvents {
   "host.revoked": { hostId: string };
   /** Repository credentials changed; a connected agent gets a config.update. */
   "host.credentials_changed": { hostId: string };
+  /** A job changed status (or its stats). */
+  "job.updated": { jobId: string; hostId: string; status: string };
+  /** Log lines of a job were committed, in order. */
+  "job.logs": { jobId: string; lines: JobLogLine[] };
+  /** A job's latest progress. Not every update is persisted before it is published. */
+  "job.progress": { jobId: string; progress: Record<string, unknown> };
+  /** A host's snapshot list or repository stats changed. */
+  "host.snapshots": { hostId: string };
+}
+
+export interface JobLogLine {
+  seq: number;
+  at: number;
+  stream: "stdout" | "stderr" | "system";
+  line: string;
 }
 
 type Listener<K extends keyof DomainEvents> = (event: DomainEvents[K]) => void;

@@ -1,6 +1,6 @@
-import { type Database, hostCredentials, hosts } from "@restic-manager/db";
+import { type Database, hostCredentials, hosts, jobs } from "@restic-manager/db";
 import type { ResticInfo } from "@restic-manager/protocol";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lt, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
@@ -216,6 +216,49 @@ export class HostService {
     });
     this.events.emit("host.revoked", { hostId });
     this.events.emit("host.status", { hostId, status: "revoked" });
+  }
+
+  /** Deletes the host with its jobs, logs and snapshots list; the repository itself is untouched. */
+  async remove(hostId: string, confirmName: string, actor: Actor): Promise<void> {
+    const host = await this.get(hostId);
+    if (confirmName.trim() !== host.name) {
+      throw new DomainError("BAD_REQUEST", `Type the host name "${host.name}" exactly to confirm.`);
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.delete(hosts).where(eq(hosts.id, hostId));
+      await writeAudit(tx, actor, {
+        action: "host.delete",
+        target: { type: "host", id: hostId },
+        summary: `deleted host "${host.name}" and its history (the restic repository was not touched)`,
+      });
+    });
+    this.events.emit("host.revoked", { hostId });
+  }
+
+  /** Dashboard tiles, from the denormalised host rows and one indexed range over recent jobs. */
+  async fleetSummary() {
+    const [fleet] = await this.db
+      .select({
+        hosts: sql<number>`count(*)`,
+        online: sql<number>`coalesce(sum(${hosts.status} = 'online'), 0)`,
+        offline: sql<number>`coalesce(sum(${hosts.status} in ('offline', 'pending')), 0)`,
+        repoSizeBytes: sql<number>`coalesce(sum(${hosts.repoSizeBytes}), 0)`,
+        snapshots: sql<number>`coalesce(sum(${hosts.snapshotCount}), 0)`,
+      })
+      .from(hosts)
+      .where(sql`${hosts.status} != 'revoked'`);
+    const since = this.now() - 24 * 3_600_000;
+    const [recent] = await this.db
+      .select({
+        succeeded: sql<number>`coalesce(sum(${jobs.status} = 'succeeded'), 0)`,
+        failed: sql<number>`coalesce(sum(${jobs.status} in ('failed', 'interrupted')), 0)`,
+      })
+      .from(jobs)
+      .where(and(gt(jobs.createdAt, new Date(since)), eq(jobs.kind, "backup")));
+    return {
+      ...(fleet ?? { hosts: 0, online: 0, offline: 0, repoSizeBytes: 0, snapshots: 0 }),
+      last24h: recent ?? { succeeded: 0, failed: 0 },
+    };
   }
 
   recent(limit: number) {

@@ -3,7 +3,9 @@ import { type AuthOptions, AuthService, DEFAULT_AUTH_OPTIONS } from "./auth.js";
 import { EnrollmentService } from "./enrollment.js";
 import { EventBus } from "./events.js";
 import { HostService } from "./hosts.js";
+import { JobService } from "./jobs.js";
 import type { SecretBox } from "./secrets.js";
+import { SourceGroupService } from "./sources.js";
 import { UserService } from "./users.js";
 
 export * from "./audit.js";
@@ -12,10 +14,12 @@ export * from "./enrollment.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./hosts.js";
+export * from "./jobs.js";
 export * from "./passwords.js";
 export * from "./rate-limit.js";
 export * from "./secret-key.js";
 export * from "./secrets.js";
+export * from "./sources.js";
 export * from "./tokens.js";
 export * from "./users.js";
 
@@ -27,6 +31,8 @@ export interface Core {
   users: UserService;
   hosts: HostService;
   enrollment: EnrollmentService;
+  jobs: JobService;
+  sources: SourceGroupService;
   events: EventBus;
 }
 
@@ -37,6 +43,8 @@ export function createCore(deps: { db: Database; secrets: SecretBox; auth?: Part
     events,
     hosts: new HostService(deps.db, deps.secrets, events),
     enrollment: new EnrollmentService(deps.db, deps.secrets, events),
+    jobs: new JobService(deps.db, events),
+    sources: new SourceGroupService(deps.db),
     secrets: deps.secrets,
     auth: new AuthService(deps.db, { ...DEFAULT_AUTH_OPTIONS, ...deps.auth }),
     users: new UserService(deps.db),

@@ -174,18 +174,29 @@ export const jobs = sqliteTable(
     sourceGroupId: text("source_group_id").references(() => sourceGroups.id, { onDelete: "set null" }),
     /** Who asked: "user:<id>", "schedule:<id>", "system". */
     actor: text("actor").notNull(),
+    /** The command.run params (never secrets), shown on the job page. */
+    params: text("params", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: createdAt(),
+    /** When command.run went down the socket. */
+    dispatchedAt: integer("dispatched_at", { mode: "timestamp_ms" }),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
     stats: text("stats", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Latest job.progress payload, so a page opened mid-job shows where it is. */
+    progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
+    exitCode: integer("exit_code"),
     error: text("error"),
+    /** Highest agent event seq applied; replays at or below it are acknowledged and dropped. */
+    lastSeq: integer("last_seq").notNull().default(0),
     logLines: integer("log_lines").notNull().default(0),
     logBytes: integer("log_bytes").notNull().default(0),
+    logTruncated: integer("log_truncated", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("jobs_host_created_idx").on(t.hostId, t.createdAt),
     index("jobs_status_idx").on(t.status),
     index("jobs_created_idx").on(t.createdAt),
+    index("jobs_host_kind_idx").on(t.hostId, t.kind, t.createdAt),
   ],
 );
 

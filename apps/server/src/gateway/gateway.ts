@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Core } from "@restic-manager/core";
+import type { AgentLink, Core } from "@restic-manager/core";
 import {
   AGENT_SUBPROTOCOL,
   AGENT_WS_PATH,
@@ -44,6 +44,8 @@ interface AgentConnection {
   helloDone: boolean;
   lastFrameAt: number;
   remote: string;
+  /** Messages of one socket are handled strictly in order (events before the heartbeat that follows them). */
+  queue: Promise<void>;
 }
 
 export interface GatewayStats {
@@ -51,7 +53,7 @@ export interface GatewayStats {
   protocolErrors: number;
 }
 
-export class AgentGateway {
+export class AgentGateway implements AgentLink {
   readonly #wss: WebSocketServer;
   readonly #connections = new Map<string, AgentConnection>();
   readonly #rpc = new RpcTable();
@@ -167,6 +169,7 @@ export class AgentGateway {
       helloDone: false,
       lastFrameAt: Date.now(),
       remote,
+      queue: Promise.resolve(),
     };
     this.#connections.set(host.id, conn);
     const helloTimer = setTimeout(() => {
@@ -181,9 +184,14 @@ export class AgentGateway {
         socket.close(closeCodeFor(parsed.reason), truncateReason(`${parsed.reason}: ${parsed.detail}`));
         return;
       }
-      void this.#dispatch(conn, parsed.message).catch((e: unknown) => {
-        this.#log.error({ err: e, hostId: conn.hostId, type: parsed.message.type }, "handling an agent message failed");
-      });
+      conn.queue = conn.queue
+        .then(() => this.#dispatch(conn, parsed.message))
+        .catch((e: unknown) => {
+          this.#log.error(
+            { err: e, hostId: conn.hostId, type: parsed.message.type },
+            "handling an agent message failed",
+          );
+        });
     });
     socket.on("error", (e) => {
       // ws reports oversized frames here before closing with 1009.
@@ -234,10 +242,23 @@ export class AgentGateway {
           "agent connected",
         );
         await this.#pushConfig(conn.hostId);
+        await core.jobs.ensureInitialised(conn.hostId);
         return;
       }
       case "heartbeat":
         await core.hosts.recordHeartbeat(conn.hostId);
+        await core.jobs.reconcileRunning(conn.hostId, message.payload.runningJobIds);
+        return;
+      case "job.started":
+      case "job.progress":
+      case "log.stream":
+      case "job.finished": {
+        const ack = await core.jobs.applyEvent(conn.hostId, message);
+        if (ack !== null) this.send(conn.hostId, "job.ack", { jobId: message.payload.jobId, seq: ack });
+        return;
+      }
+      case "snapshots.report":
+        await core.jobs.applySnapshotsReport(conn.hostId, message.payload);
         return;
       case "config.ack":
         if (message.payload.error) {
@@ -263,8 +284,10 @@ export class AgentGateway {
         this.#log.warn({ hostId: conn.hostId, ...message.payload }, "agent reported an error");
         return;
       default:
-        // Job events and snapshot reports are handled by the jobs feature.
-        this.#log.debug({ hostId: conn.hostId, type: message.type }, "agent message not handled by this server");
+        this.#log.debug(
+          { hostId: conn.hostId, type: (message as AgentMessage).type },
+          "agent message not handled by this server",
+        );
         return;
     }
   }

@@ -22,6 +22,38 @@ export const hostsRouter = router({
     return { ok: true as const };
   }),
 
+  summary: authedProcedure.query(({ ctx }) => ctx.core.hosts.fleetSummary()),
+
+  snapshots: authedProcedure
+    .input(
+      z.object({
+        hostId: ZId,
+        limit: z.number().int().min(1).max(200).default(50),
+        offset: z.number().int().min(0).default(0),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const host = await ctx.core.hosts.get(input.hostId);
+      const rows = await ctx.core.jobs.snapshots(input.hostId, input);
+      return { rows, total: host.snapshotCount };
+    }),
+
+  /** The latest init job, shown under the host's vitals. */
+  initStatus: authedProcedure
+    .input(z.object({ hostId: ZId }))
+    .query(({ ctx, input }) => ctx.core.jobs.latest(input.hostId, "init")),
+
+  reinit: operatorProcedure
+    .input(z.object({ hostId: ZId, confirmName: z.string().max(255) }))
+    .mutation(({ ctx, input }) => ctx.core.jobs.reinit(input.hostId, input.confirmName, actorOf(ctx))),
+
+  remove: adminProcedure
+    .input(z.object({ hostId: ZId, confirmName: z.string().max(255) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.hosts.remove(input.hostId, input.confirmName, actorOf(ctx));
+      return { ok: true as const };
+    }),
+
   revoke: adminProcedure.input(z.object({ hostId: ZId })).mutation(async ({ ctx, input }) => {
     await ctx.core.hosts.revoke(input.hostId, actorOf(ctx));
     return { ok: true as const };

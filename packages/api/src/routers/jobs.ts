@@ -1,0 +1,94 @@
+import type { JobLogLine } from "@restic-manager/core";
+import { z } from "zod";
+import { actorOf } from "../actor.js";
+import { ZId, ZJobListRequest } from "../schemas.js";
+import { authedProcedure, operatorProcedure, router } from "../trpc.js";
+
+const HISTORY_PAGE = 5000;
+
+/** What the live job page receives, in order. */
+export type JobStreamEvent =
+  | { type: "job"; job: Awaited<ReturnType<import("@restic-manager/core").JobService["get"]>> }
+  | { type: "logs"; lines: JobLogLine[] }
+  | { type: "progress"; progress: Record<string, unknown> };
+
+export const jobsRouter = router({
+  list: authedProcedure.input(ZJobListRequest).query(async ({ ctx, input }) => {
+    const rows = await ctx.core.jobs.list(input);
+    return { rows, nextBefore: rows.length === input.limit ? (rows.at(-1)?.id ?? null) : null };
+  }),
+
+  get: authedProcedure.input(z.object({ jobId: ZId })).query(({ ctx, input }) => ctx.core.jobs.get(input.jobId)),
+
+  logs: authedProcedure
+    .input(
+      z.object({
+        jobId: ZId,
+        afterSeq: z.number().int().min(-1).default(-1),
+        limit: z.number().int().min(1).max(HISTORY_PAGE).default(1000),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.core.jobs.logs(input.jobId, input.afterSeq, input.limit)),
+
+  runBackup: operatorProcedure
+    .input(z.object({ groupId: ZId }))
+    .mutation(({ ctx, input }) => ctx.core.jobs.runBackup(input.groupId, actorOf(ctx))),
+
+  cancel: operatorProcedure
+    .input(z.object({ jobId: ZId }))
+    .mutation(({ ctx, input }) => ctx.core.jobs.cancel(input.jobId, actorOf(ctx))),
+
+  /**
+   * The live job page: the job, its whole log so far, then every new line, progress and status
+   * change. It subscribes before reading history and drops buffered lines the history already
+   * had, so there is no gap and no duplicate.
+   */
+  watch: authedProcedure.input(z.object({ jobId: ZId })).subscription(async function* ({ ctx, input, signal }) {
+    const { jobs: service, events } = ctx.core;
+    const pending: JobStreamEvent[] = [];
+    let wake: (() => void) | null = null;
+    const push = (e: JobStreamEvent) => {
+      pending.push(e);
+      wake?.();
+    };
+    const offs = [
+      events.on("job.logs", (e) => e.jobId === input.jobId && push({ type: "logs", lines: e.lines })),
+      events.on("job.progress", (e) => e.jobId === input.jobId && push({ type: "progress", progress: e.progress })),
+      events.on("job.updated", (e) => {
+        if (e.jobId === input.jobId) void service.get(input.jobId).then((job) => push({ type: "job", job }));
+      }),
+    ];
+    signal?.addEventListener("abort", () => wake?.(), { once: true });
+    try {
+      const job = await service.get(input.jobId);
+      yield { type: "job", job } satisfies JobStreamEvent;
+      if (job.progress) yield { type: "progress", progress: job.progress } satisfies JobStreamEvent;
+      let lastSeq = -1;
+      for (;;) {
+        const page = await service.logs(input.jobId, lastSeq, HISTORY_PAGE);
+        if (page.length === 0) break;
+        lastSeq = page.at(-1)?.seq ?? lastSeq;
+        yield { type: "logs", lines: page } satisfies JobStreamEvent;
+        if (page.length < HISTORY_PAGE) break;
+      }
+      while (!signal?.aborted) {
+        if (pending.length === 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = null;
+          continue;
+        }
+        const next = pending.shift() as JobStreamEvent;
+        if (next.type === "logs") {
+          const fresh = next.lines.filter((l) => l.seq > lastSeq);
+          if (fresh.length === 0) continue;
+          lastSeq = fresh.at(-1)?.seq ?? lastSeq;
+          yield { type: "logs", lines: fresh } satisfies JobStreamEvent;
+        } else yield next;
+      }
+    } finally {
+      for (const off of offs) off();
+    }
+  }),
+});

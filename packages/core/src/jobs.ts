@@ -1,0 +1,508 @@
+/**
+ * Jobs: the lifecycle queued -> running -> succeeded | failed | cancelled | interrupted,
+ * single-flight per host across all kinds, dispatch to the agent, and the ingest of the
+ * agent's job events. Events carry (jobId, seq); a replayed event at or below the job's
+ * last applied seq is acknowledged and dropped, and log lines are keyed by their job-wide
+ * number, so a replay after a reconnect or a server restart never duplicates anything.
+ */
+import {
+  type Database,
+  hosts,
+  type JobKind,
+  type JobStatus,
+  jobLogs,
+  jobs,
+  newId,
+  snapshots,
+  sourceGroups,
+} from "@restic-manager/db";
+import type { AgentMessage, CommandRunPayload, ServerMessageType, ServerPayload } from "@restic-manager/protocol";
+import { and, desc, eq, gt, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
+import { type Actor, SYSTEM_ACTOR, writeAudit } from "./audit.js";
+import { DomainError } from "./errors.js";
+import type { EventBus, JobLogLine } from "./events.js";
+
+/** What the jobs service needs from the gateway; core never imports ws. */
+export interface AgentLink {
+  isConnected(hostId: string): boolean;
+  send<T extends ServerMessageType>(hostId: string, type: T, payload: ServerPayload<T>): boolean;
+}
+
+export const ACTIVE_STATUSES: JobStatus[] = ["queued", "running"];
+/** Per-job log cap; past it one marker line says how much was dropped. */
+export const MAX_LOG_LINES_PER_JOB = 200_000;
+export const MAX_LOG_BYTES_PER_JOB = 64 * 1024 * 1024;
+/** A dispatched job the agent has not reported as running after this long was lost. */
+const START_GRACE_MS = 30_000;
+
+type JobEvent = Extract<AgentMessage, { type: "job.started" | "job.progress" | "log.stream" | "job.finished" }>;
+
+const actorString = (a: Actor) => `${a.kind}:${a.id}`;
+
+export class JobService {
+  #link: AgentLink | null = null;
+  /** Snapshot listings arriving in parts, by reportId. */
+  readonly #reports = new Map<string, { hostId: string; parts: Map<number, unknown[]>; expected: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventBus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  setAgentLink(link: AgentLink): void {
+    this.#link = link;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dispatch
+  // -------------------------------------------------------------------------------------------
+
+  /** Creates the job row and sends command.run. Refuses when the host is busy or offline. */
+  async dispatch(
+    hostId: string,
+    command: { kind: JobKind; params: Record<string, unknown>; sourceGroupId?: string | null },
+    actor: Actor,
+  ) {
+    const jobId = newId();
+    const host = await this.db.transaction(async (tx) => {
+      const [h] = await tx.select({ name: hosts.name, status: hosts.status }).from(hosts).where(eq(hosts.id, hostId));
+      if (!h) throw new DomainError("NOT_FOUND", "No such host.");
+      if (h.status === "revoked")
+        throw new DomainError("PRECONDITION_FAILED", `"${h.name}" is revoked; it runs no jobs.`);
+      if (!this.#link?.isConnected(hostId)) {
+        throw new DomainError(
+          "PRECONDITION_FAILED",
+          `"${h.name}" is offline, so the ${command.kind} cannot start now. Check that its agent is running.`,
+        );
+      }
+      const [active] = await tx
+        .select({ id: jobs.id, kind: jobs.kind, status: jobs.status })
+        .from(jobs)
+        .where(and(eq(jobs.hostId, hostId), inArray(jobs.status, ACTIVE_STATUSES)))
+        .limit(1);
+      if (active) {
+        throw new DomainError(
+          "CONFLICT",
+          `"${h.name}" is already running a ${active.kind} job (${active.id}, ${active.status}). Wait for it to finish or cancel it.`,
+        );
+      }
+      await tx.insert(jobs).values({
+        id: jobId,
+        hostId,
+        kind: command.kind,
+        status: "queued",
+        sourceGroupId: command.sourceGroupId ?? null,
+        actor: actorString(actor),
+        params: command.params,
+        createdAt: new Date(this.now()),
+      });
+      await writeAudit(tx, actor, {
+        action: "job.dispatch",
+        target: { type: "job", id: jobId },
+        summary: `started a ${command.kind} job on "${h.name}"`,
+      });
+      return h;
+    });
+    const sent = this.#link?.send(hostId, "command.run", {
+      jobId,
+      kind: command.kind,
+      params: command.params,
+    } as CommandRunPayload);
+    if (sent) {
+      await this.db
+        .update(jobs)
+        .set({ dispatchedAt: new Date(this.now()) })
+        .where(eq(jobs.id, jobId));
+    } else {
+      await this.#finish(jobId, hostId, "failed", { error: `"${host.name}" disconnected before the job could start.` });
+    }
+    this.events.emit("job.updated", { jobId, hostId, status: sent ? "queued" : "failed" });
+    return { jobId };
+  }
+
+  /** Backs up one source group: its paths and excludes, tagged with the group's name. */
+  async runBackup(groupId: string, actor: Actor) {
+    const [group] = await this.db.select().from(sourceGroups).where(eq(sourceGroups.id, groupId));
+    if (!group) throw new DomainError("NOT_FOUND", "No such source group.");
+    if (group.includePaths.length === 0) {
+      throw new DomainError(
+        "PRECONDITION_FAILED",
+        `The source group "${group.name}" has no paths yet. Add the directories to back up first.`,
+      );
+    }
+    return this.dispatch(
+      group.hostId,
+      {
+        kind: "backup",
+        sourceGroupId: group.id,
+        params: {
+          paths: group.includePaths,
+          excludes: group.excludePatterns,
+          tags: [group.name],
+          sourceGroupId: group.id,
+        },
+      },
+      actor,
+    );
+  }
+
+  /** On connect: a host whose repository was never initialised gets an init job. */
+  async ensureInitialised(hostId: string): Promise<void> {
+    const [done] = await this.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.hostId, hostId), eq(jobs.kind, "init"), eq(jobs.status, "succeeded")))
+      .limit(1);
+    if (done) return;
+    try {
+      await this.dispatch(hostId, { kind: "init", params: {} }, SYSTEM_ACTOR);
+    } catch (e) {
+      // Busy (a job is already running) is fine: init runs at the next connection.
+      if (!(e instanceof DomainError)) throw e;
+    }
+  }
+
+  async reinit(hostId: string, confirmName: string, actor: Actor) {
+    const [host] = await this.db.select({ name: hosts.name }).from(hosts).where(eq(hosts.id, hostId));
+    if (!host) throw new DomainError("NOT_FOUND", "No such host.");
+    if (confirmName.trim() !== host.name) {
+      throw new DomainError("BAD_REQUEST", `Type the host name "${host.name}" exactly to confirm.`);
+    }
+    await writeAudit(this.db, actor, {
+      action: "host.repo_reinit",
+      target: { type: "host", id: hostId },
+      summary: `asked to re-initialise the repository of "${host.name}"`,
+    });
+    return this.dispatch(hostId, { kind: "init", params: {} }, actor);
+  }
+
+  /**
+   * Asks the agent to stop the job. A job the agent does not know (an orphan, or the agent is
+   * offline) is marked cancelled here, since nothing else would ever finish it.
+   */
+  async cancel(jobId: string, actor: Actor) {
+    const job = await this.get(jobId);
+    if (!ACTIVE_STATUSES.includes(job.status)) {
+      throw new DomainError("CONFLICT", `This job already ended (${job.status}).`);
+    }
+    await writeAudit(this.db, actor, {
+      action: "job.cancel",
+      target: { type: "job", id: jobId },
+      summary: `asked to cancel the ${job.kind} job`,
+    });
+    const sent = this.#link?.send(job.hostId, "command.cancel", { jobId }) ?? false;
+    if (!sent) {
+      await this.#finish(jobId, job.hostId, "cancelled", { error: "Cancelled while the agent was not connected." });
+    }
+    return { sentToAgent: sent };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ingest of agent events
+  // -------------------------------------------------------------------------------------------
+
+  /** Applies one job event from `hostId`'s agent. Returns the seq to acknowledge, or null. */
+  async applyEvent(hostId: string, message: JobEvent): Promise<number | null> {
+    const { jobId, seq } = message.payload;
+    const [job] = await this.db
+      .select({ hostId: jobs.hostId, lastSeq: jobs.lastSeq, status: jobs.status })
+      .from(jobs)
+      .where(eq(jobs.id, jobId));
+    // Unknown or another host's job: nothing to store, but ack so the agent drops it.
+    if (!job || job.hostId !== hostId) return seq;
+    if (seq <= job.lastSeq) return seq;
+
+    switch (message.type) {
+      case "job.started":
+        await this.db
+          .update(jobs)
+          .set({
+            // A job already finished (cancelled while offline, say) keeps its final status.
+            status: sql`CASE WHEN ${jobs.status} IN ('queued', 'running') THEN 'running' ELSE ${jobs.status} END`,
+            startedAt: new Date(message.payload.at),
+            lastSeq: seq,
+          })
+          .where(eq(jobs.id, jobId));
+        this.events.emit("job.updated", { jobId, hostId, status: "running" });
+        return seq;
+      case "job.progress": {
+        const progress: Record<string, unknown> = { ...message.payload };
+        await this.db.update(jobs).set({ progress, lastSeq: seq }).where(eq(jobs.id, jobId));
+        this.events.emit("job.progress", { jobId, progress });
+        return seq;
+      }
+      case "log.stream":
+        await this.#appendLogs(jobId, seq, message.payload.lineOffset, message.payload.lines);
+        return seq;
+      case "job.finished": {
+        const p = message.payload;
+        const status = p.status;
+        await this.#finish(jobId, hostId, status, {
+          exitCode: p.exitCode,
+          error: p.error,
+          stats: p.summary ?? undefined,
+          seq,
+          at: p.at,
+        });
+        return seq;
+      }
+    }
+  }
+
+  async #appendLogs(
+    jobId: string,
+    seq: number,
+    lineOffset: number,
+    lines: { at: number; stream: "stdout" | "stderr" | "system"; line: string }[],
+  ) {
+    const committed: JobLogLine[] = [];
+    await this.db.transaction(async (tx) => {
+      const [job] = await tx
+        .select({ logLines: jobs.logLines, logBytes: jobs.logBytes, logTruncated: jobs.logTruncated })
+        .from(jobs)
+        .where(eq(jobs.id, jobId));
+      if (!job) return;
+      let { logLines, logBytes, logTruncated } = job;
+      const rows: JobLogLine[] = [];
+      let dropped = 0;
+      lines.forEach((l, i) => {
+        const bytes = Buffer.byteLength(l.line);
+        if (logLines + rows.length >= MAX_LOG_LINES_PER_JOB || logBytes + bytes > MAX_LOG_BYTES_PER_JOB) {
+          dropped++;
+          return;
+        }
+        logBytes += bytes;
+        rows.push({ seq: lineOffset + i, at: l.at, stream: l.stream, line: l.line });
+      });
+      if (dropped > 0 && !logTruncated) {
+        logTruncated = true;
+        rows.push({
+          seq: lineOffset + lines.length - 1,
+          at: this.now(),
+          stream: "system",
+          line: `[log truncated: this job's log reached its size cap (${MAX_LOG_LINES_PER_JOB.toLocaleString("en")} lines or ${MAX_LOG_BYTES_PER_JOB / 1024 / 1024} MiB); later lines are not stored]`,
+        });
+      }
+      if (rows.length > 0) {
+        const inserted = await tx
+          .insert(jobLogs)
+          .values(rows.map((r) => ({ jobId, seq: r.seq, at: new Date(r.at), stream: r.stream, line: r.line })))
+          .onConflictDoNothing()
+          .returning({ seq: jobLogs.seq });
+        const fresh = new Set(inserted.map((r) => r.seq));
+        for (const r of rows) if (fresh.has(r.seq)) committed.push(r);
+        logLines += inserted.length;
+      }
+      await tx.update(jobs).set({ logLines, logBytes, logTruncated, lastSeq: seq }).where(eq(jobs.id, jobId));
+    });
+    if (committed.length) this.events.emit("job.logs", { jobId, lines: committed });
+  }
+
+  async #finish(
+    jobId: string,
+    hostId: string,
+    status: JobStatus,
+    details: {
+      exitCode?: number | null;
+      error?: string | null;
+      stats?: Record<string, unknown>;
+      seq?: number;
+      at?: number;
+    },
+  ) {
+    const finishedAt = new Date(details.at ?? this.now());
+    const [job] = await this.db
+      .update(jobs)
+      .set({
+        status,
+        finishedAt,
+        exitCode: details.exitCode ?? null,
+        error: details.error ?? null,
+        ...(details.stats ? { stats: details.stats } : {}),
+        ...(details.seq ? { lastSeq: details.seq } : {}),
+      })
+      .where(eq(jobs.id, jobId))
+      .returning({ kind: jobs.kind });
+    if (job?.kind === "backup") {
+      await this.db
+        .update(hosts)
+        .set({ lastBackupAt: finishedAt, lastBackupStatus: status })
+        .where(eq(hosts.id, hostId));
+    }
+    this.events.emit("job.updated", { jobId, hostId, status });
+  }
+
+  /**
+   * From each heartbeat: jobs the console thinks are running on this host but the agent does
+   * not have (it restarted, or the command was lost) are marked interrupted.
+   */
+  async reconcileRunning(hostId: string, runningJobIds: string[]): Promise<void> {
+    const startCutoff = new Date(this.now() - START_GRACE_MS);
+    const conditions: SQL[] = [eq(jobs.hostId, hostId), inArray(jobs.status, ACTIVE_STATUSES)];
+    if (runningJobIds.length) conditions.push(notInArray(jobs.id, runningJobIds));
+    const lost = await this.db
+      .select({ id: jobs.id, status: jobs.status, dispatchedAt: jobs.dispatchedAt })
+      .from(jobs)
+      .where(and(...conditions));
+    for (const job of lost) {
+      // A queued job may simply not have reached the agent yet.
+      if (job.status === "queued" && (!job.dispatchedAt || job.dispatchedAt > startCutoff)) continue;
+      await this.#finish(job.id, hostId, "interrupted", {
+        error: "The agent is no longer running this job (it restarted or lost the command). Run it again.",
+      });
+    }
+  }
+
+  /** Jobs whose agent has been away longer than the lease are interrupted, never stuck running. */
+  async sweepLeases(leaseMs: number): Promise<number> {
+    const cutoff = new Date(this.now() - leaseMs);
+    const stale = await this.db
+      .select({ id: jobs.id, hostId: jobs.hostId })
+      .from(jobs)
+      .innerJoin(hosts, eq(hosts.id, jobs.hostId))
+      .where(
+        and(
+          inArray(jobs.status, ACTIVE_STATUSES),
+          sql`${hosts.status} != 'online'`,
+          lt(sql`coalesce(${hosts.lastSeenAt}, 0)`, cutoff.getTime()),
+        ),
+      );
+    for (const job of stale) {
+      await this.#finish(job.id, job.hostId, "interrupted", {
+        error: `The agent has been away for more than ${Math.round(leaseMs / 60_000)} minutes.`,
+      });
+    }
+    return stale.length;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshots and repository stats
+  // -------------------------------------------------------------------------------------------
+
+  /** Collects the parts of a snapshot listing; the last part replaces the host's list atomically. */
+  async applySnapshotsReport(
+    hostId: string,
+    report: { reportId: string; part: number; parts: number; snapshots: ReportedSnapshot[] },
+  ): Promise<void> {
+    let entry = this.#reports.get(report.reportId);
+    if (!entry || entry.hostId !== hostId) {
+      entry = { hostId, parts: new Map(), expected: report.parts };
+      this.#reports.set(report.reportId, entry);
+    }
+    entry.parts.set(report.part, report.snapshots);
+    if (entry.parts.size < entry.expected) return;
+    this.#reports.delete(report.reportId);
+    const all = [...entry.parts.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, s]) => s as ReportedSnapshot[]);
+    await this.db.transaction(async (tx) => {
+      await tx.delete(snapshots).where(eq(snapshots.hostId, hostId));
+      for (let i = 0; i < all.length; i += 200) {
+        await tx.insert(snapshots).values(
+          all.slice(i, i + 200).map((s) => ({
+            hostId,
+            snapshotId: s.id,
+            shortId: s.shortId,
+            time: new Date(s.time),
+            hostname: s.hostname,
+            paths: s.paths,
+            tags: s.tags,
+            summary: s.summary ?? null,
+          })),
+        );
+      }
+      await tx.update(hosts).set({ snapshotCount: all.length }).where(eq(hosts.id, hostId));
+    });
+    this.events.emit("host.snapshots", { hostId });
+  }
+
+  async applyRepoStats(hostId: string, stats: { totalSizeBytes: number }): Promise<void> {
+    await this.db.update(hosts).set({ repoSizeBytes: stats.totalSizeBytes }).where(eq(hosts.id, hostId));
+    this.events.emit("host.snapshots", { hostId });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries
+  // -------------------------------------------------------------------------------------------
+
+  async get(jobId: string) {
+    const [row] = await this.db
+      .select({ job: jobs, hostName: hosts.name, groupName: sourceGroups.name })
+      .from(jobs)
+      .innerJoin(hosts, eq(hosts.id, jobs.hostId))
+      .leftJoin(sourceGroups, eq(sourceGroups.id, jobs.sourceGroupId))
+      .where(eq(jobs.id, jobId));
+    if (!row) throw new DomainError("NOT_FOUND", "No such job.");
+    return { ...row.job, hostName: row.hostName, sourceGroupName: row.groupName };
+  }
+
+  /** Newest first, keyset-paged on the ULID id (which sorts by creation time). */
+  list(filter: { hostId?: string; kind?: JobKind; status?: JobStatus; before?: string; limit: number }) {
+    const where: SQL[] = [];
+    if (filter.hostId) where.push(eq(jobs.hostId, filter.hostId));
+    if (filter.kind) where.push(eq(jobs.kind, filter.kind));
+    if (filter.status) where.push(eq(jobs.status, filter.status));
+    if (filter.before) where.push(lt(jobs.id, filter.before));
+    return this.db
+      .select({
+        id: jobs.id,
+        hostId: jobs.hostId,
+        hostName: hosts.name,
+        kind: jobs.kind,
+        status: jobs.status,
+        sourceGroupName: sourceGroups.name,
+        actor: jobs.actor,
+        createdAt: jobs.createdAt,
+        startedAt: jobs.startedAt,
+        finishedAt: jobs.finishedAt,
+        error: jobs.error,
+        stats: jobs.stats,
+      })
+      .from(jobs)
+      .innerJoin(hosts, eq(hosts.id, jobs.hostId))
+      .leftJoin(sourceGroups, eq(sourceGroups.id, jobs.sourceGroupId))
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(jobs.id))
+      .limit(filter.limit);
+  }
+
+  async logs(jobId: string, afterSeq: number, limit: number): Promise<JobLogLine[]> {
+    const rows = await this.db
+      .select()
+      .from(jobLogs)
+      .where(and(eq(jobLogs.jobId, jobId), gt(jobLogs.seq, afterSeq)))
+      .orderBy(jobLogs.seq)
+      .limit(limit);
+    return rows.map((r) => ({ seq: r.seq, at: r.at.getTime(), stream: r.stream, line: r.line }));
+  }
+
+  /** The latest job of a kind on a host (e.g. the init status on the host page). */
+  async latest(hostId: string, kind: JobKind) {
+    const [row] = await this.db
+      .select({ id: jobs.id, status: jobs.status, finishedAt: jobs.finishedAt, error: jobs.error })
+      .from(jobs)
+      .where(and(eq(jobs.hostId, hostId), eq(jobs.kind, kind)))
+      .orderBy(desc(jobs.id))
+      .limit(1);
+    return row ?? null;
+  }
+
+  snapshots(hostId: string, options: { limit: number; offset: number }) {
+    return this.db
+      .select()
+      .from(snapshots)
+      .where(eq(snapshots.hostId, hostId))
+      .orderBy(desc(snapshots.time))
+      .limit(options.limit)
+      .offset(options.offset);
+  }
+}
+
+export interface ReportedSnapshot {
+  id: string;
+  shortId: string;
+  time: number;
+  hostname: string;
+  paths: string[];
+  tags: string[];
+  summary?: Record<string, unknown> | null;
+}
