@@ -15,6 +15,9 @@ import { Route as SigninRouteImport } from './routes/signin'
 import { Route as AppIndexRouteImport } from './routes/_app/index'
 import { Route as AppAdminAuditRouteImport } from './routes/_app/admin/audit'
 import { Route as AppAdminUsersRouteImport } from './routes/_app/admin/users'
+import { Route as AppHostsIndexRouteImport } from './routes/_app/hosts/index'
+import { Route as AppHostsHostIdRouteImport } from './routes/_app/hosts/$hostId'
+import { Route as AppHostsNewRouteImport } from './routes/_app/hosts/new'
 import { Route as AppSettingsTokensRouteImport } from './routes/_app/settings/tokens'
 
 const AppRoute = AppRouteImport.update({
@@ -46,6 +49,21 @@ const AppAdminUsersRoute = AppAdminUsersRouteImport.update({
   path: '/admin/users',
   getParentRoute: () => AppRoute,
 } as any)
+const AppHostsIndexRoute = AppHostsIndexRouteImport.update({
+  id: '/hosts/',
+  path: '/hosts/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppHostsHostIdRoute = AppHostsHostIdRouteImport.update({
+  id: '/hosts/$hostId',
+  path: '/hosts/$hostId',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppHostsNewRoute = AppHostsNewRouteImport.update({
+  id: '/hosts/new',
+  path: '/hosts/new',
+  getParentRoute: () => AppRoute,
+} as any)
 const AppSettingsTokensRoute = AppSettingsTokensRouteImport.update({
   id: '/settings/tokens',
   path: '/settings/tokens',
@@ -58,7 +76,10 @@ export interface FileRoutesByFullPath {
   '/signin': typeof SigninRoute
   '/admin/audit': typeof AppAdminAuditRoute
   '/admin/users': typeof AppAdminUsersRoute
+  '/hosts/$hostId': typeof AppHostsHostIdRoute
+  '/hosts/new': typeof AppHostsNewRoute
   '/settings/tokens': typeof AppSettingsTokensRoute
+  '/hosts/': typeof AppHostsIndexRoute
 }
 export interface FileRoutesByTo {
   '/setup': typeof SetupRoute
@@ -66,7 +87,10 @@ export interface FileRoutesByTo {
   '/': typeof AppIndexRoute
   '/admin/audit': typeof AppAdminAuditRoute
   '/admin/users': typeof AppAdminUsersRoute
+  '/hosts/$hostId': typeof AppHostsHostIdRoute
+  '/hosts/new': typeof AppHostsNewRoute
   '/settings/tokens': typeof AppSettingsTokensRoute
+  '/hosts': typeof AppHostsIndexRoute
 }
 export interface FileRoutesById {
   __root__: typeof rootRouteImport
@@ -76,7 +100,10 @@ export interface FileRoutesById {
   '/_app/': typeof AppIndexRoute
   '/_app/admin/audit': typeof AppAdminAuditRoute
   '/_app/admin/users': typeof AppAdminUsersRoute
+  '/_app/hosts/$hostId': typeof AppHostsHostIdRoute
+  '/_app/hosts/new': typeof AppHostsNewRoute
   '/_app/settings/tokens': typeof AppSettingsTokensRoute
+  '/_app/hosts/': typeof AppHostsIndexRoute
 }
 export interface FileRouteTypes {
   fileRoutesByFullPath: FileRoutesByFullPath
@@ -86,7 +113,10 @@ export interface FileRouteTypes {
     | '/signin'
     | '/admin/audit'
     | '/admin/users'
+    | '/hosts/$hostId'
+    | '/hosts/new'
     | '/settings/tokens'
+    | '/hosts/'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/setup'
@@ -94,7 +124,10 @@ export interface FileRouteTypes {
     | '/'
     | '/admin/audit'
     | '/admin/users'
+    | '/hosts/$hostId'
+    | '/hosts/new'
     | '/settings/tokens'
+    | '/hosts'
   id:
     | '__root__'
     | '/_app'
@@ -103,7 +136,10 @@ export interface FileRouteTypes {
     | '/_app/'
     | '/_app/admin/audit'
     | '/_app/admin/users'
+    | '/_app/hosts/$hostId'
+    | '/_app/hosts/new'
     | '/_app/settings/tokens'
+    | '/_app/hosts/'
   fileRoutesById: FileRoutesById
 }
 export interface RootRouteChildren {
@@ -156,6 +192,27 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppAdminUsersRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/hosts/': {
+      id: '/_app/hosts/'
+      path: '/hosts'
+      fullPath: '/hosts/'
+      preLoaderRoute: typeof AppHostsIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/hosts/$hostId': {
+      id: '/_app/hosts/$hostId'
+      path: '/hosts/$hostId'
+      fullPath: '/hosts/$hostId'
+      preLoaderRoute: typeof AppHostsHostIdRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/hosts/new': {
+      id: '/_app/hosts/new'
+      path: '/hosts/new'
+      fullPath: '/hosts/new'
+      preLoaderRoute: typeof AppHostsNewRouteImport
+      parentRoute: typeof AppRoute
+    }
     '/_app/settings/tokens': {
       id: '/_app/settings/tokens'
       path: '/settings/tokens'
@@ -170,14 +227,20 @@ interface AppRouteChildren {
   AppIndexRoute: typeof AppIndexRoute
   AppAdminAuditRoute: typeof AppAdminAuditRoute
   AppAdminUsersRoute: typeof AppAdminUsersRoute
+  AppHostsHostIdRoute: typeof AppHostsHostIdRoute
+  AppHostsNewRoute: typeof AppHostsNewRoute
   AppSettingsTokensRoute: typeof AppSettingsTokensRoute
+  AppHostsIndexRoute: typeof AppHostsIndexRoute
 }
 
 const AppRouteChildren: AppRouteChildren = {
   AppIndexRoute: AppIndexRoute,
   AppAdminAuditRoute: AppAdminAuditRoute,
   AppAdminUsersRoute: AppAdminUsersRoute,
+  AppHostsHostIdRoute: AppHostsHostIdRoute,
+  AppHostsNewRoute: AppHostsNewRoute,
   AppSettingsTokensRoute: AppSettingsTokensRoute,
+  AppHostsIndexRoute: AppHostsIndexRoute,
 }
 
 const AppRouteWithChildren = AppRoute._addFileChildren(AppRouteChildren)

@@ -2,9 +2,15 @@ import { Button } from "@restic-manager/ui/button";
 import { Link } from "@tanstack/react-router";
 import { PlusIcon } from "lucide-react";
 
-export function AddHostButton({ variant = "default" }: { variant?: "default" | "outline" }) {
+export function AddHostButton({
+  variant = "default",
+  size = "default",
+}: {
+  variant?: "default" | "outline";
+  size?: "default" | "sm";
+}) {
   return (
-    <Button asChild variant={variant}>
+    <Button asChild variant={variant} size={size}>
       <Link to="/hosts/new">
         <PlusIcon aria-hidden="true" />
         Add host

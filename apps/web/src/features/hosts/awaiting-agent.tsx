@@ -6,6 +6,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { ArrowRightIcon, CircleCheckIcon, CircleSlashIcon, LoaderCircleIcon, TimerOffIcon } from "lucide-react";
 import { useNow } from "../../lib/now";
 import { useTRPC } from "../../lib/trpc";
+import { phaseOf } from "./status";
 import type { EnrollmentStatus } from "./types";
 
 const POLL_MS = 2_000;
@@ -21,17 +22,6 @@ function useEnrollmentStatus(id: string): { data: EnrollmentStatus | undefined; 
   const broken = watch.status === "error" || (watch.status === "connecting" && watch.error !== null);
   const poll = useQuery({ ...trpc.enrollment.status.queryOptions({ id }), enabled: broken, refetchInterval: POLL_MS });
   return { data: broken ? (poll.data ?? watch.data) : (watch.data ?? poll.data), polling: broken };
-}
-
-type Phase = "waiting" | "enrolled" | "connected" | "revoked" | "expired";
-
-function phaseOf(status: EnrollmentStatus | undefined, expiresAt: number, now: number): Phase {
-  if (status?.hostStatus === "online") return "connected";
-  if (status?.hostStatus === "revoked") return "revoked";
-  if (status?.consumedAt) return "enrolled";
-  // The server re-checks expiry only on events; the local clock flips the panel on time.
-  if (status?.expired || expiresAt <= now) return "expired";
-  return "waiting";
 }
 
 export function AwaitingAgent({

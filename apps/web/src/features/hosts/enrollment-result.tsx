@@ -119,7 +119,7 @@ function CommandBlock({
             autoCapitalize="none"
             autoCorrect="off"
             onFocus={(event) => event.currentTarget.select()}
-            className="field-sizing-content block min-h-16 w-full resize-none break-all rounded-md border bg-muted/50 py-2.5 pr-24 pl-3 font-mono text-xs leading-relaxed outline-none focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 dark:bg-input/20"
+            className="field-sizing-content block min-h-10 w-full resize-none wrap-anywhere rounded-md border bg-muted/50 py-2.5 pr-24 pl-3 font-mono text-xs leading-relaxed outline-none focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 dark:bg-input/20"
           />
           <Button
             variant="outline"

@@ -12,9 +12,10 @@ import { describeError, errorCode, isClientError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { AgentCard } from "./agent-card";
-import { platformOf, ResticVersion, StatusBadge } from "./host-status";
+import { ResticVersion, StatusBadge } from "./host-status";
 import { RepositoryCard } from "./repository-card";
 import { RevokeHostCard } from "./revoke-host";
+import { displayStatus, platformOf } from "./status";
 import { type Host, LIVE_REFRESH_MS } from "./types";
 
 export function HostPage({ hostId }: { hostId: string }) {
@@ -38,7 +39,7 @@ export function HostPage({ hostId }: { hostId: string }) {
           {revoked && <RevokedBanner host={host.data} />}
           {!revoked && host.data.resticError && <ResticBanner error={host.data.resticError} />}
         </div>
-        <div className="grid items-start gap-6 lg:grid-cols-2">
+        <div className="grid gap-6 lg:grid-cols-2">
           <RepositoryCard host={host.data} canEdit={hasRole(user.role, "operator") && !revoked} />
           <AgentCard host={host.data} />
         </div>
@@ -48,7 +49,11 @@ export function HostPage({ hostId }: { hostId: string }) {
   }
   if (host.isError) {
     return (
-      <ErrorState title="Could not load the host" message={describeError(host.error)} onRetry={() => host.refetch()} />
+      <ErrorState
+        title="Could not load the host"
+        message={describeError(host.error)}
+        onRetry={() => void host.refetch()}
+      />
     );
   }
   return <PendingScreen />;
@@ -61,16 +66,14 @@ function HostHeader({ host }: { host: Host }) {
     <div className="mb-6">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
         <h1 className="min-w-0 break-all font-mono font-semibold text-2xl tracking-tight">{host.name}</h1>
-        <StatusBadge status={host.status} />
+        <StatusBadge status={displayStatus(host)} />
       </div>
       <dl className="mt-4 flex flex-wrap gap-x-8 gap-y-3 text-sm">
         <Meta label="Reported hostname">
           {host.reportedHostname ? <span className="break-all font-mono">{host.reportedHostname}</span> : null}
         </Meta>
         <Meta label="OS / arch">{platform}</Meta>
-        <Meta label="Agent">
-          {host.agentVersion ? <span className="font-mono">{host.agentVersion}</span> : null}
-        </Meta>
+        <Meta label="Agent">{host.agentVersion ? <span className="font-mono">{host.agentVersion}</span> : null}</Meta>
         <Meta label="restic">
           {host.resticVersion || host.resticError ? (
             <ResticVersion version={host.resticVersion} error={host.resticError} />

@@ -1,6 +1,7 @@
 import { Badge } from "@restic-manager/ui/badge";
 import { cn } from "@restic-manager/ui/cn";
 import { TriangleAlertIcon } from "lucide-react";
+import { resticProblem } from "./status";
 import type { HostStatus } from "./types";
 
 export const HOST_STATUS: Record<
@@ -38,16 +39,6 @@ export function StatusBadge({ status }: { status: HostStatus }) {
   );
 }
 
-/**
- * The agent's restic problem in two words for a table cell; the whole sentence is in the title
- * and on the host page.
- */
-export function resticProblem(version: string | null, error: string): string {
-  if (/not found|not an executable/i.test(error)) return "restic missing";
-  if (/too old/i.test(error)) return "restic too old";
-  return version ? `restic ${version} unusable` : "restic unusable";
-}
-
 /** "0.17.3", or the warning badge when the agent cannot use restic. */
 export function ResticVersion({ version, error }: { version: string | null; error: string | null }) {
   if (error) {
@@ -60,10 +51,4 @@ export function ResticVersion({ version, error }: { version: string | null; erro
   }
   if (!version) return <span className="text-muted-foreground">—</span>;
   return <span className="font-mono text-xs">{version}</span>;
-}
-
-/** "linux / x64", or a dash before the agent's first hello. */
-export function platformOf(host: { os: string | null; arch: string | null }): string | null {
-  if (!host.os && !host.arch) return null;
-  return [host.os, host.arch].filter(Boolean).join(" / ");
 }

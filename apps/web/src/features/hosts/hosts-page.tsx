@@ -13,8 +13,9 @@ import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { AddHostButton } from "./add-host-button";
-import { platformOf, ResticVersion, StatusDot } from "./host-status";
+import { ResticVersion, StatusDot } from "./host-status";
 import { PendingEnrollments } from "./pending-enrollments";
+import { displayStatus, platformOf } from "./status";
 import { type Host, LIVE_REFRESH_MS } from "./types";
 
 export function HostsPage() {
@@ -40,11 +41,7 @@ export function HostsPage() {
             onRetry={() => void hosts.refetch()}
           />
         ) : hosts.data.length === 0 ? (
-          <EmptyState
-            icon={<ServerIcon />}
-            title="No hosts yet"
-            action={canOperate ? <AddHostButton /> : undefined}
-          >
+          <EmptyState icon={<ServerIcon />} title="No hosts yet" action={canOperate ? <AddHostButton /> : undefined}>
             {canOperate
               ? "Add host creates a one-time enrolment token and the install command for Linux or Windows. Run it on the machine: the agent enrols, connects back, and the host appears here."
               : "Hosts appear here once an operator enrols them. Ask an operator or admin of this console to add one."}
@@ -64,8 +61,8 @@ function HostsTable({ hosts }: { hosts: Host[] }) {
       <TableHeader>
         <TableRow className="hover:bg-transparent">
           <TableHead>Host</TableHead>
-          <TableHead>OS / arch</TableHead>
-          <TableHead>Agent</TableHead>
+          <TableHead className="hidden sm:table-cell">OS / arch</TableHead>
+          <TableHead className="hidden md:table-cell">Agent</TableHead>
           <TableHead>restic</TableHead>
           <TableHead>Last seen</TableHead>
         </TableRow>
@@ -81,7 +78,7 @@ function HostsTable({ hosts }: { hosts: Host[] }) {
           >
             <TableCell>
               <div className="flex items-center gap-3">
-                <StatusDot status={host.status} />
+                <StatusDot status={displayStatus(host)} />
                 <div className="min-w-0">
                   <Link
                     to="/hosts/$hostId"
@@ -98,10 +95,10 @@ function HostsTable({ hosts }: { hosts: Host[] }) {
                 </div>
               </div>
             </TableCell>
-            <TableCell className="whitespace-nowrap">
+            <TableCell className="hidden whitespace-nowrap sm:table-cell">
               {platformOf(host) ?? <span className="text-muted-foreground">—</span>}
             </TableCell>
-            <TableCell>
+            <TableCell className="hidden md:table-cell">
               {host.agentVersion ? (
                 <span className="font-mono text-xs">{host.agentVersion}</span>
               ) : (

@@ -18,6 +18,7 @@ import {
 import { PageHeader } from "../../components/page-header";
 import type { FileRoutesByTo } from "../../routeTree.gen";
 import { ROLE_DESCRIPTIONS, ROLE_LABELS, useCurrentUser } from "../auth/current-user";
+import { FleetSummary } from "./fleet-summary";
 
 interface NextStep {
   to: keyof FileRoutesByTo;
@@ -64,8 +65,8 @@ const CAPABILITIES: Array<{ icon: LucideIcon; title: string; text: string; avail
   {
     icon: ServerIcon,
     title: "Hosts and the agent",
-    text: "Enroll Linux and Windows hosts with one command. A small agent runs restic on each host and reports back.",
-    available: false,
+    text: "Enrol Linux and Windows hosts with one command. A small agent on each connects back, reports its restic, and receives the repository credentials.",
+    available: true,
   },
   {
     icon: FolderTreeIcon,
@@ -104,19 +105,7 @@ export function OverviewPage() {
         description="restic-manager runs restic backups for a fleet of Linux and Windows hosts, from one console."
       />
 
-      <Card className="mb-8 gap-4 border-dashed bg-muted/30 shadow-none">
-        <CardHeader>
-          <CardTitle className="flex items-center gap-2">
-            <ServerIcon className="size-4 text-muted-foreground" aria-hidden="true" />
-            No hosts yet
-          </CardTitle>
-          <CardDescription className="max-w-2xl leading-relaxed">
-            Hosts arrive with the agent, in an upcoming release: you will enroll a machine with one command and see its
-            backups here. Meanwhile, set up access: create API tokens
-            {user.role === "admin" ? ", add users and review the audit log." : "."}
-          </CardDescription>
-        </CardHeader>
-      </Card>
+      <FleetSummary />
 
       <section aria-labelledby="next-steps" className="mb-10">
         <h2 id="next-steps" className="mb-3 font-semibold text-lg tracking-tight">
@@ -158,7 +147,7 @@ export function OverviewPage() {
         <h2 id="capabilities" className="mb-1 font-semibold text-lg tracking-tight">
           What restic-manager does
         </h2>
-        <p className="mb-4 text-muted-foreground text-sm">Some of it is here today; the rest lands with the agent.</p>
+        <p className="mb-4 text-muted-foreground text-sm">Some of it is here today; the rest is coming next.</p>
         <Card className="py-0">
           <CardContent className="px-0">
             <ul className="divide-y">

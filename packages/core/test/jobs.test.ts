@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { hosts, jobLogs, migrateDatabase, newId, openDatabase } from "@restic-manager/db";
+import type { AgentMessage } from "@restic-manager/protocol";
+import { eq } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type AgentLink, type Core, createCore, MAX_LOG_LINES_PER_JOB, SecretBox } from "../src/index.js";
+
+const MIGRATIONS = resolve(import.meta.dirname, "../../../drizzle");
+const operator = { kind: "user" as const, id: "u1", name: "op" };
+
+let dir: string;
+let close: () => void;
+let core: Core;
+let hostId: string;
+let sent: { hostId: string; type: string; payload: unknown }[];
+let connected: boolean;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "rm-jobs-"));
+  const handle = await openDatabase({ url: `file:${join(dir, "rm.db")}` });
+  await migrateDatabase(handle.db, MIGRATIONS);
+  close = handle.close;
+  core = createCore({ db: handle.db, secrets: new SecretBox(Buffer.alloc(32, 2)) });
+  sent = [];
+  connected = true;
+  const link: AgentLink = {
+    isConnected: () => connected,
+    send: (h, type, payload) => {
+      if (!connected) return false;
+      sent.push({ hostId: h, type, payload });
+      return true;
+    },
+  };
+  core.jobs.setAgentLink(link);
+  hostId = newId();
+  await handle.db.insert(hosts).values({ id: hostId, name: "web-01", status: "online" });
+});
+afterEach(() => {
+  close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const event = <T extends AgentMessage["type"]>(type: T, payload: Record<string, unknown>) =>
+  ({ type, payload: { at: Date.now(), ...payload } }) as unknown as Extract<AgentMessage, { type: T }>;
+
+async function backupGroup(paths = ["/etc"]) {
+  const [group] = await core.sources.list(hostId);
+  if (!group) {
+    return core.sources.create(hostId, { name: "default", includePaths: paths, excludePatterns: [] }, operator);
+  }
+  return core.sources.update(group.id, { name: group.name, includePaths: paths, excludePatterns: ["*.tmp"] }, operator);
+}
+
+describe("dispatch", () => {
+  it("sends command.run with the group's paths, excludes and tag, and audits it", async () => {
+    const group = await backupGroup(["/etc", "/var/www"]);
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    expect(sent[0]).toMatchObject({
+      type: "command.run",
+      payload: { jobId, kind: "backup", params: { paths: ["/etc", "/var/www"], tags: ["default"] } },
+    });
+    const job = await core.jobs.get(jobId);
+    expect(job).toMatchObject({ status: "queued", actor: "user:u1" });
+    expect(job.dispatchedAt).not.toBeNull();
+  });
+
+  it("is single-flight per host across kinds, naming the running job", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    await expect(core.jobs.dispatch(hostId, { kind: "check", params: {} }, operator)).rejects.toThrow(
+      new RegExp(`already running a backup job \\(${jobId}`),
+    );
+  });
+
+  it("refuses an offline host and a group without paths with clear messages", async () => {
+    const empty = await core.sources.create(hostId, { name: "empty", includePaths: [], excludePatterns: [] }, operator);
+    await expect(core.jobs.runBackup(empty.id, operator)).rejects.toThrow(/has no paths yet/);
+    connected = false;
+    const group = await backupGroup();
+    await expect(core.jobs.runBackup(group.id, operator)).rejects.toThrow(/offline/);
+  });
+});
+
+describe("source groups", () => {
+  it("refuses paths that restic would read as options, and line breaks", async () => {
+    await expect(
+      core.sources.create(hostId, { name: "x", includePaths: ["--delete"], excludePatterns: [] }, operator),
+    ).rejects.toThrow(/begins with "-"/);
+    await expect(
+      core.sources.create(hostId, { name: "x", includePaths: ["/etc\n--password-file=/x"], excludePatterns: [] }, operator),
+    ).rejects.toThrow(/line break/);
+    await expect(
+      core.sources.create(hostId, { name: "x", includePaths: ["/ok"], excludePatterns: ["-x"] }, operator),
+    ).rejects.toThrow(/begins with "-"/);
+    expect(await core.sources.list(hostId)).toHaveLength(0);
+  });
+
+  it("keeps names unique per host and the last group undeletable", async () => {
+    const a = await core.sources.create(hostId, { name: "etc", includePaths: ["/etc"], excludePatterns: [] }, operator);
+    await expect(
+      core.sources.create(hostId, { name: "etc", includePaths: ["/x"], excludePatterns: [] }, operator),
+    ).rejects.toThrow(/already has a source group named "etc"/);
+    await expect(core.sources.remove(a.id, operator)).rejects.toThrow(/last source group/);
+  });
+});
+
+describe("event ingest", () => {
+  it("applies each (job, seq) once: replays are acknowledged and dropped, lines never duplicate", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const lines = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ at: Date.now(), stream: "stdout", line: `line ${from + i}` }));
+    const stream = [
+      event("job.started", { jobId, seq: 1, kind: "backup" }),
+      event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) }),
+      event("job.progress", { jobId, seq: 3, percent: 50, filesDone: 1, filesTotal: 2, bytesDone: 5, bytesTotal: 10, etaSeconds: 1, currentFile: "/etc/x" }),
+      event("log.stream", { jobId, seq: 4, lineOffset: 3, lines: lines(3, 2) }),
+      event("job.finished", { jobId, seq: 5, status: "succeeded", exitCode: 0, error: null, summary: { filesNew: 2 } }),
+    ];
+    for (const e of stream) expect(await core.jobs.applyEvent(hostId, e)).toBe(e.payload.seq);
+    // The whole stream again, as after a reconnect with an unacknowledged spool.
+    for (const e of stream) expect(await core.jobs.applyEvent(hostId, e)).toBe(e.payload.seq);
+
+    const logs = await core.jobs.logs(jobId, -1, 100);
+    expect(logs.map((l) => l.line)).toEqual(["line 0", "line 1", "line 2", "line 3", "line 4"]);
+    const job = await core.jobs.get(jobId);
+    expect(job).toMatchObject({ status: "succeeded", exitCode: 0, logLines: 5, stats: { filesNew: 2 } });
+    const [host] = await core.db.select().from(hosts).where(eq(hosts.id, hostId));
+    expect(host?.lastBackupStatus).toBe("succeeded");
+  });
+
+  it("ignores events for another host's job", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    await core.jobs.applyEvent("OTHERHOST", event("job.finished", { jobId, seq: 9, status: "failed", exitCode: 1, error: "x", summary: null }));
+    expect((await core.jobs.get(jobId)).status).toBe("queued");
+  });
+
+  it("caps a job's log with one visible truncation marker", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    let offset = 0;
+    let seq = 1;
+    while (offset < MAX_LOG_LINES_PER_JOB + 1500) {
+      const lines = Array.from({ length: 1000 }, (_, i) => ({ at: 1, stream: "stdout", line: `l${offset + i}` }));
+      await core.jobs.applyEvent(hostId, event("log.stream", { jobId, seq: seq++, lineOffset: offset, lines }));
+      offset += 1000;
+    }
+    const job = await core.jobs.get(jobId);
+    expect(job.logTruncated).toBe(true);
+    expect(job.logLines).toBe(MAX_LOG_LINES_PER_JOB + 1);
+    const markers = await core.db.select().from(jobLogs).where(eq(jobLogs.stream, "system"));
+    expect(markers).toHaveLength(1);
+    expect(markers[0]?.line).toMatch(/log truncated/);
+  }, 120_000);
+});
+
+describe("interrupted jobs", () => {
+  it("marks a running job interrupted when the agent's heartbeat no longer lists it", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    await core.jobs.applyEvent(hostId, event("job.started", { jobId, seq: 1, kind: "backup" }));
+    await core.jobs.reconcileRunning(hostId, [jobId]);
+    expect((await core.jobs.get(jobId)).status).toBe("running");
+    await core.jobs.reconcileRunning(hostId, []);
+    expect((await core.jobs.get(jobId)).status).toBe("interrupted");
+    // The next backup is allowed.
+    await expect(core.jobs.runBackup(group.id, operator)).resolves.toBeTruthy();
+  });
+
+  it("cancels an orphan whose agent is away, and interrupts jobs past the lease", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    connected = false;
+    expect(await core.jobs.cancel(jobId, operator)).toEqual({ sentToAgent: false });
+    expect((await core.jobs.get(jobId)).status).toBe("cancelled");
+
+    connected = true;
+    const second = await core.jobs.runBackup(group.id, operator);
+    await core.db.update(hosts).set({ status: "offline", lastSeenAt: new Date(Date.now() - 3_600_000) }).where(eq(hosts.id, hostId));
+    expect(await core.jobs.sweepLeases(600_000)).toBe(1);
+    expect((await core.jobs.get(second.jobId)).status).toBe("interrupted");
+  });
+});
