@@ -2,9 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_PASSWORD, expect, ROOT, test } from "../harness.js";
-
-const AGENT = join(ROOT, "apps/agent/bin", `restic-manager-agent-linux-${process.arch === "arm64" ? "arm64" : "x64"}`);
+import { ADMIN_PASSWORD, AGENT_BINARY as AGENT, expect, ROOT, test } from "../harness.js";
 
 function runAgent(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(AGENT, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });

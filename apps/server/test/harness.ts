@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ADMIN_PASSWORD, TestClient, tokenFromSetupUrl } from "@restic-manager/testkit";
 import { type RunningServer, type StartOptions, startServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
@@ -31,57 +32,7 @@ export async function bootServer(
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 
-/** A minimal browser-like client: keeps the session cookie, sends the CSRF header and Origin. */
-export class TestClient {
-  cookie: string | null = null;
-
-  constructor(
-    readonly baseUrl: string,
-    readonly options: { origin?: string | null; csrfHeader?: boolean; bearer?: string } = {},
-  ) {}
-
-  async call(path: string, input?: unknown, kind: "query" | "mutation" = "mutation") {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.options.csrfHeader !== false) headers["x-rm-csrf"] = "1";
-    const origin = this.options.origin === undefined ? new URL(this.baseUrl).origin : this.options.origin;
-    if (origin) headers.origin = origin;
-    if (this.cookie) headers.cookie = this.cookie;
-    if (this.options.bearer) headers.authorization = `Bearer ${this.options.bearer}`;
-    const url =
-      kind === "query"
-        ? `${this.baseUrl}/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`}`
-        : `${this.baseUrl}/trpc/${path}`;
-    const res = await fetch(url, {
-      method: kind === "query" ? "GET" : "POST",
-      headers,
-      // The API uses superjson; plain JSON values need only the { json } envelope.
-      body: kind === "mutation" ? JSON.stringify({ json: input ?? null }) : undefined,
-    });
-    const setCookie = res.headers.get("set-cookie");
-    if (setCookie) {
-      const [pair] = setCookie.split(";");
-      this.cookie = pair?.endsWith("=") ? null : (pair ?? null);
-    }
-    const text = await res.text();
-    const body = JSON.parse(text) as TrpcBody;
-    if (body.result) body.result.data = (body.result.data as { json: unknown }).json;
-    if (body.error) body.error = (body.error as unknown as { json: TrpcBody["error"] }).json;
-    return { status: res.status, headers: res.headers, text, body };
-  }
-
-  query(path: string, input?: unknown) {
-    return this.call(path, input, "query");
-  }
-}
-
-export interface TrpcBody {
-  result?: { data: unknown };
-  error?: { message: string; data?: { code: string; httpStatus: number } };
-}
-
-export const tokenFromSetupUrl = (url: string | null) => new URL(url ?? "http://x/").searchParams.get("token") ?? "";
-
-export const ADMIN_PASSWORD = "correct horse battery staple";
+export { ADMIN_PASSWORD, TestClient, type TrpcBody, tokenFromSetupUrl } from "@restic-manager/testkit";
 
 /** Completes first-run setup and returns the signed-in admin client. */
 export async function signedInAdmin(server: TestServer): Promise<TestClient> {

@@ -1,0 +1,4 @@
+export * from "./agent-process.js";
+export * from "./console-process.js";
+export * from "./paths.js";
+export * from "./trpc-client.js";
