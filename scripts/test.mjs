@@ -12,6 +12,10 @@ const args = new Set(process.argv.slice(2));
 const SYSTEM_PACKAGES = [
   { bin: "restic", pkg: "restic", why: "integration tests run real restic against real repositories" },
   { bin: "chromium", pkg: "chromium", why: "end-to-end tests drive headless Chromium" },
+  { bin: "shellcheck", pkg: "shellcheck", why: "install.sh must pass shellcheck" },
+  { bin: "systemd-analyze", pkg: "systemd", why: "the agent's systemd unit is checked with systemd-analyze verify" },
+  { bin: "curl", pkg: "curl", why: "install.sh is run against a test server" },
+  { bin: "openssl", pkg: "openssl", why: "the TLS pin tests make certificates" },
 ];
 
 function which(bin) {

@@ -61,7 +61,9 @@ export function createAgent(options: AgentOptions): Agent {
     helloOkTimeoutMs: options.helloOkTimeoutMs,
     runningJobIds: () => [...context.runningJobs.keys()],
     hello: async () => {
-      restic = await probe();
+      const probed = await probe();
+      // Bounded like the protocol field, so an odd path can never make hello unsendable.
+      restic = { ...probed, error: probed.error?.slice(0, 1024) ?? null };
       if (restic.error) log.warn(`restic: ${restic.error}`);
       return { protocolVersion: PROTOCOL_VERSION, agentVersion, ...collectHostFacts(), restic };
     },

@@ -281,9 +281,7 @@ export class AgentConnection {
         const parsed = parseServerMessage(isBinary ? (data as Buffer) : (data as Buffer).toString("utf8"));
         if (!parsed.ok) {
           log.warn(`ignored a bad frame from the server: ${parsed.reason}: ${parsed.detail}`);
-          if (this.#session) {
-            ws.send(createAgentMessage("error", { code: parsed.reason, message: parsed.detail.slice(0, 4096) }));
-          }
+          this.send(createAgentMessage("error", { code: parsed.reason, message: parsed.detail.slice(0, 4096) }));
           return;
         }
         const message = parsed.message;
@@ -309,12 +307,14 @@ export class AgentConnection {
               finish({ kind: "failed", error: new Error("server silent"), uptimeMs: uptime() });
               return;
             }
+            if (ws.readyState !== WebSocket.OPEN) return;
             this.send(
               createAgentMessage("heartbeat", {
                 at: Date.now(),
                 runningJobIds: this.#options.runningJobIds?.() ?? [],
               }),
             );
+            // A pong (or any frame) proves the server is alive; see the silence check above.
             ws.ping();
           }, intervalMs);
           return;

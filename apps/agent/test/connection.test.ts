@@ -168,6 +168,16 @@ describe("agent connection", () => {
     await server.waitFor("hello", { timeoutMs: 5_000 });
   });
 
+  it("drops a server that stops answering pings and reconnects", async () => {
+    const { server } = await start({ heartbeatIntervalSeconds: 1 });
+    await server.waitFor("hello");
+    // The server process hangs: it stops reading its socket, so no pong comes back.
+    (server.sessions[0]!.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await server.waitForSessions(2, 8_000);
+    await server.waitFor("hello", { after: 1 });
+    expect(logLines.join("\n")).toMatch(/the server has been silent for \d+ s/);
+  }, 15_000);
+
   it("backs off and reconnects when replaced by a newer connection (4000)", async () => {
     let hellos = 0;
     const { server, outcome } = await start({

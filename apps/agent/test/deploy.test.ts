@@ -64,10 +64,30 @@ describe("systemd unit", () => {
   });
 });
 
+describe("install.ps1", () => {
+  const installPs1 = readFileSync(join(deployDir, "install.ps1"), "utf8");
+
+  it("has exactly one placeholder, which the server replaces verbatim", () => {
+    expect(installPs1.split("__SERVER_URL__")).toHaveLength(2);
+    expect(installPs1).toContain("$DefaultServer = '__SERVER_URL__'");
+  });
+
+  it("throws instead of exiting, so `irm | iex` never closes the operator's window", () => {
+    expect(installPs1).not.toMatch(/^\s*exit\b/m);
+  });
+
+  it("downloads the Windows build, verifies it, and passes the token through the environment", () => {
+    expect(installPs1).toContain('"$Server/agent/binary.sha256?$query"');
+    expect(installPs1).toContain("Get-FileHash -Algorithm SHA256");
+    expect(installPs1).toContain("$env:RM_TOKEN = $Token");
+    expect(installPs1).not.toMatch(/--token/);
+  });
+});
+
 describe("install.sh", () => {
   it("has exactly one placeholder, which the server replaces verbatim", () => {
     expect(installSh.split("__SERVER_URL__")).toHaveLength(2);
-    expect(installSh).toContain('SERVER_URL="${RM_SERVER:-__SERVER_URL__}"');
+    expect(installSh).toMatch(/^SERVER_URL="\$\{RM_SERVER:-__SERVER_URL__\}"$/m);
   });
 
   it("passes shellcheck", () => {
@@ -236,8 +256,8 @@ describe("install.sh", () => {
     expect(ok.stderr).toMatch(/^(warning: restic is not installed.*\n)?$/);
     expect(ok.code).toBe(0);
     expect(server.requests.map((r) => r.path)).toEqual([
-      "/agent/binary.sha256?os=linux&arch=" + arch,
-      "/agent/binary?os=linux&arch=" + arch,
+      `/agent/binary.sha256?os=linux&arch=${arch}`,
+      `/agent/binary?os=linux&arch=${arch}`,
       "/api/agents/enroll",
     ]);
     expect(loadConfig(join(ok.root, "etc/restic-manager/agent.yaml")).tlsPinSha256).toBe(tlsFixture.sha256);

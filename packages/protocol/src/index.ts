@@ -124,6 +124,8 @@ export type JobFinalStatus = z.infer<typeof ZJobFinalStatus>;
 /** Machine-readable codes carried in `error` messages and rpc failures. Open set: new codes may appear. */
 export const KNOWN_ERROR_CODES = [
   "protocol_too_old",
+  "revoked",
+  "replaced",
   "invalid_json",
   "invalid_message",
   "unknown_type",
@@ -373,6 +375,19 @@ export const ZSnapshotsReport = message(
   }),
 );
 
+/** `restic stats --json --mode raw-data` after a backup or prune: what the repository occupies. */
+export const ZRepoStats = message(
+  "repo.stats",
+  z.object({
+    at: ZEpochMs,
+    /** Bytes stored in the repository (raw-data mode: after deduplication and compression). */
+    totalSizeBytes: ZCount,
+    /** Before compression (restic >= 0.14 with repository v2); null when restic does not report it. */
+    totalUncompressedSizeBytes: ZCount.nullable(),
+    snapshotsCount: ZCount.nullable(),
+  }),
+);
+
 export const ZAgentMessage = z.discriminatedUnion("type", [
   ZHello,
   ZHeartbeat,
@@ -382,6 +397,7 @@ export const ZAgentMessage = z.discriminatedUnion("type", [
   ZLogStream,
   ZJobFinished,
   ZSnapshotsReport,
+  ZRepoStats,
   ZRpcRequest,
   ZRpcResponse,
   ZError,

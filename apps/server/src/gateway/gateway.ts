@@ -260,6 +260,9 @@ export class AgentGateway implements AgentLink {
       case "snapshots.report":
         await core.jobs.applySnapshotsReport(conn.hostId, message.payload);
         return;
+      case "repo.stats":
+        await core.jobs.applyRepoStats(conn.hostId, message.payload);
+        return;
       case "config.ack":
         if (message.payload.error) {
           this.#log.warn({ hostId: conn.hostId, error: message.payload.error }, "agent could not apply its config");
