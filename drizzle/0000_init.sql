@@ -112,10 +112,11 @@ CREATE TABLE `jobs` (
 	FOREIGN KEY (`source_group_id`) REFERENCES `source_groups`(`id`) ON UPDATE no action ON DELETE set null
 );
 --> statement-breakpoint
-CREATE INDEX `jobs_host_created_idx` ON `jobs` (`host_id`,`created_at`);--> statement-breakpoint
-CREATE INDEX `jobs_status_idx` ON `jobs` (`status`);--> statement-breakpoint
+CREATE INDEX `jobs_host_idx` ON `jobs` (`host_id`,`id`);--> statement-breakpoint
+CREATE INDEX `jobs_host_kind_idx` ON `jobs` (`host_id`,`kind`,`id`);--> statement-breakpoint
+CREATE INDEX `jobs_status_idx` ON `jobs` (`status`,`id`);--> statement-breakpoint
+CREATE INDEX `jobs_kind_idx` ON `jobs` (`kind`,`id`);--> statement-breakpoint
 CREATE INDEX `jobs_created_idx` ON `jobs` (`created_at`);--> statement-breakpoint
-CREATE INDEX `jobs_host_kind_idx` ON `jobs` (`host_id`,`kind`,`created_at`);--> statement-breakpoint
 CREATE TABLE `meta` (
 	`key` text PRIMARY KEY NOT NULL,
 	`value` text NOT NULL

@@ -89,7 +89,11 @@ describe("source groups", () => {
       core.sources.create(hostId, { name: "x", includePaths: ["--delete"], excludePatterns: [] }, operator),
     ).rejects.toThrow(/begins with "-"/);
     await expect(
-      core.sources.create(hostId, { name: "x", includePaths: ["/etc\n--password-file=/x"], excludePatterns: [] }, operator),
+      core.sources.create(
+        hostId,
+        { name: "x", includePaths: ["/etc\n--password-file=/x"], excludePatterns: [] },
+        operator,
+      ),
     ).rejects.toThrow(/line break/);
     await expect(
       core.sources.create(hostId, { name: "x", includePaths: ["/ok"], excludePatterns: ["-x"] }, operator),
@@ -115,7 +119,17 @@ describe("event ingest", () => {
     const stream = [
       event("job.started", { jobId, seq: 1, kind: "backup" }),
       event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) }),
-      event("job.progress", { jobId, seq: 3, percent: 50, filesDone: 1, filesTotal: 2, bytesDone: 5, bytesTotal: 10, etaSeconds: 1, currentFile: "/etc/x" }),
+      event("job.progress", {
+        jobId,
+        seq: 3,
+        percent: 50,
+        filesDone: 1,
+        filesTotal: 2,
+        bytesDone: 5,
+        bytesTotal: 10,
+        etaSeconds: 1,
+        currentFile: "/etc/x",
+      }),
       event("log.stream", { jobId, seq: 4, lineOffset: 3, lines: lines(3, 2) }),
       event("job.finished", { jobId, seq: 5, status: "succeeded", exitCode: 0, error: null, summary: { filesNew: 2 } }),
     ];
@@ -134,7 +148,10 @@ describe("event ingest", () => {
   it("ignores events for another host's job", async () => {
     const group = await backupGroup();
     const { jobId } = await core.jobs.runBackup(group.id, operator);
-    await core.jobs.applyEvent("OTHERHOST", event("job.finished", { jobId, seq: 9, status: "failed", exitCode: 1, error: "x", summary: null }));
+    await core.jobs.applyEvent(
+      "OTHERHOST",
+      event("job.finished", { jobId, seq: 9, status: "failed", exitCode: 1, error: "x", summary: null }),
+    );
     expect((await core.jobs.get(jobId)).status).toBe("queued");
   });
 
@@ -179,7 +196,10 @@ describe("interrupted jobs", () => {
 
     connected = true;
     const second = await core.jobs.runBackup(group.id, operator);
-    await core.db.update(hosts).set({ status: "offline", lastSeenAt: new Date(Date.now() - 3_600_000) }).where(eq(hosts.id, hostId));
+    await core.db
+      .update(hosts)
+      .set({ status: "offline", lastSeenAt: new Date(Date.now() - 3_600_000) })
+      .where(eq(hosts.id, hostId));
     expect(await core.jobs.sweepLeases(600_000)).toBe(1);
     expect((await core.jobs.get(second.jobId)).status).toBe("interrupted");
   });

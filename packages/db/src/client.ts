@@ -1,4 +1,5 @@
 import { type Client, createClient } from "@libsql/client";
+import type { Logger } from "drizzle-orm";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "./schema.js";
@@ -19,6 +20,8 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Connections in libsql's pool. Readers run in parallel with a writer under WAL. */
   connections?: number;
+  /** Sees every SQL statement drizzle runs (tests use it to EXPLAIN them). */
+  logger?: Logger;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -54,7 +57,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ),
   );
   const client = queueWrites(raw);
-  const db = drizzle(client, { schema });
+  const db = drizzle(client, { schema, ...(options.logger ? { logger: options.logger } : {}) });
   return { db, client, close: () => raw.close() };
 }
 

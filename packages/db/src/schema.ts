@@ -193,10 +193,12 @@ export const jobs = sqliteTable(
     logTruncated: integer("log_truncated", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
-    index("jobs_host_created_idx").on(t.hostId, t.createdAt),
-    index("jobs_status_idx").on(t.status),
+    // Every list is "newest first" by the ULID id, so each filter has an index ending in id.
+    index("jobs_host_idx").on(t.hostId, t.id),
+    index("jobs_host_kind_idx").on(t.hostId, t.kind, t.id),
+    index("jobs_status_idx").on(t.status, t.id),
+    index("jobs_kind_idx").on(t.kind, t.id),
     index("jobs_created_idx").on(t.createdAt),
-    index("jobs_host_kind_idx").on(t.hostId, t.kind, t.createdAt),
   ],
 );
 
