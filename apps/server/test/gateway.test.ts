@@ -165,6 +165,27 @@ describe("gateway", () => {
     agent.ws.close();
   });
 
+  it("records a missing restic reported in hello, so the host page can show it", async () => {
+    const server = await boot();
+    const { admin, hostId, agentToken } = await enrolledHost(server);
+    const agent = connect(server, agentToken);
+    await agent.opened;
+    agent.ws.send(
+      createAgentMessage("hello", {
+        protocolVersion: PROTOCOL_VERSION,
+        agentVersion: "0.1.0-test",
+        hostname: "web-01.example.test",
+        os: "linux",
+        arch: "x64",
+        restic: { version: null, path: null, error: "restic was not found on PATH; install it or set resticPath" },
+      }),
+    );
+    await agent.next("hello.ok");
+    const host = (await admin.query("hosts.get", { hostId })).body.result?.data as Record<string, unknown>;
+    expect(host).toMatchObject({ status: "online", resticVersion: null, resticError: expect.stringMatching(/not found/) });
+    agent.ws.close();
+  });
+
   it("rejects a too-old protocol cleanly with an error the agent can print", async () => {
     const server = await boot();
     const { agentToken } = await enrolledHost(server);
