@@ -18,6 +18,8 @@ import { Route as AppAdminUsersRouteImport } from './routes/_app/admin/users'
 import { Route as AppHostsIndexRouteImport } from './routes/_app/hosts/index'
 import { Route as AppHostsHostIdRouteImport } from './routes/_app/hosts/$hostId'
 import { Route as AppHostsNewRouteImport } from './routes/_app/hosts/new'
+import { Route as AppJobsIndexRouteImport } from './routes/_app/jobs/index'
+import { Route as AppJobsJobIdRouteImport } from './routes/_app/jobs/$jobId'
 import { Route as AppSettingsTokensRouteImport } from './routes/_app/settings/tokens'
 
 const AppRoute = AppRouteImport.update({
@@ -64,6 +66,16 @@ const AppHostsNewRoute = AppHostsNewRouteImport.update({
   path: '/hosts/new',
   getParentRoute: () => AppRoute,
 } as any)
+const AppJobsIndexRoute = AppJobsIndexRouteImport.update({
+  id: '/jobs/',
+  path: '/jobs/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppJobsJobIdRoute = AppJobsJobIdRouteImport.update({
+  id: '/jobs/$jobId',
+  path: '/jobs/$jobId',
+  getParentRoute: () => AppRoute,
+} as any)
 const AppSettingsTokensRoute = AppSettingsTokensRouteImport.update({
   id: '/settings/tokens',
   path: '/settings/tokens',
@@ -78,8 +90,10 @@ export interface FileRoutesByFullPath {
   '/admin/users': typeof AppAdminUsersRoute
   '/hosts/$hostId': typeof AppHostsHostIdRoute
   '/hosts/new': typeof AppHostsNewRoute
+  '/jobs/$jobId': typeof AppJobsJobIdRoute
   '/settings/tokens': typeof AppSettingsTokensRoute
   '/hosts/': typeof AppHostsIndexRoute
+  '/jobs/': typeof AppJobsIndexRoute
 }
 export interface FileRoutesByTo {
   '/setup': typeof SetupRoute
@@ -89,8 +103,10 @@ export interface FileRoutesByTo {
   '/admin/users': typeof AppAdminUsersRoute
   '/hosts/$hostId': typeof AppHostsHostIdRoute
   '/hosts/new': typeof AppHostsNewRoute
+  '/jobs/$jobId': typeof AppJobsJobIdRoute
   '/settings/tokens': typeof AppSettingsTokensRoute
   '/hosts': typeof AppHostsIndexRoute
+  '/jobs': typeof AppJobsIndexRoute
 }
 export interface FileRoutesById {
   __root__: typeof rootRouteImport
@@ -102,8 +118,10 @@ export interface FileRoutesById {
   '/_app/admin/users': typeof AppAdminUsersRoute
   '/_app/hosts/$hostId': typeof AppHostsHostIdRoute
   '/_app/hosts/new': typeof AppHostsNewRoute
+  '/_app/jobs/$jobId': typeof AppJobsJobIdRoute
   '/_app/settings/tokens': typeof AppSettingsTokensRoute
   '/_app/hosts/': typeof AppHostsIndexRoute
+  '/_app/jobs/': typeof AppJobsIndexRoute
 }
 export interface FileRouteTypes {
   fileRoutesByFullPath: FileRoutesByFullPath
@@ -115,8 +133,10 @@ export interface FileRouteTypes {
     | '/admin/users'
     | '/hosts/$hostId'
     | '/hosts/new'
+    | '/jobs/$jobId'
     | '/settings/tokens'
     | '/hosts/'
+    | '/jobs/'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/setup'
@@ -126,8 +146,10 @@ export interface FileRouteTypes {
     | '/admin/users'
     | '/hosts/$hostId'
     | '/hosts/new'
+    | '/jobs/$jobId'
     | '/settings/tokens'
     | '/hosts'
+    | '/jobs'
   id:
     | '__root__'
     | '/_app'
@@ -138,8 +160,10 @@ export interface FileRouteTypes {
     | '/_app/admin/users'
     | '/_app/hosts/$hostId'
     | '/_app/hosts/new'
+    | '/_app/jobs/$jobId'
     | '/_app/settings/tokens'
     | '/_app/hosts/'
+    | '/_app/jobs/'
   fileRoutesById: FileRoutesById
 }
 export interface RootRouteChildren {
@@ -213,6 +237,20 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppHostsNewRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/jobs/': {
+      id: '/_app/jobs/'
+      path: '/jobs'
+      fullPath: '/jobs/'
+      preLoaderRoute: typeof AppJobsIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/jobs/$jobId': {
+      id: '/_app/jobs/$jobId'
+      path: '/jobs/$jobId'
+      fullPath: '/jobs/$jobId'
+      preLoaderRoute: typeof AppJobsJobIdRouteImport
+      parentRoute: typeof AppRoute
+    }
     '/_app/settings/tokens': {
       id: '/_app/settings/tokens'
       path: '/settings/tokens'
@@ -229,8 +267,10 @@ interface AppRouteChildren {
   AppAdminUsersRoute: typeof AppAdminUsersRoute
   AppHostsHostIdRoute: typeof AppHostsHostIdRoute
   AppHostsNewRoute: typeof AppHostsNewRoute
+  AppJobsJobIdRoute: typeof AppJobsJobIdRoute
   AppSettingsTokensRoute: typeof AppSettingsTokensRoute
   AppHostsIndexRoute: typeof AppHostsIndexRoute
+  AppJobsIndexRoute: typeof AppJobsIndexRoute
 }
 
 const AppRouteChildren: AppRouteChildren = {
@@ -239,8 +279,10 @@ const AppRouteChildren: AppRouteChildren = {
   AppAdminUsersRoute: AppAdminUsersRoute,
   AppHostsHostIdRoute: AppHostsHostIdRoute,
   AppHostsNewRoute: AppHostsNewRoute,
+  AppJobsJobIdRoute: AppJobsJobIdRoute,
   AppSettingsTokensRoute: AppSettingsTokensRoute,
   AppHostsIndexRoute: AppHostsIndexRoute,
+  AppJobsIndexRoute: AppJobsIndexRoute,
 }
 
 const AppRouteWithChildren = AppRoute._addFileChildren(AppRouteChildren)

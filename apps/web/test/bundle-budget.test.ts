@@ -26,9 +26,7 @@ beforeAll(() => {
 describe("SPA bundle budget", () => {
   it(`initial JS <= ${INITIAL_BUDGET / 1024} KB gzip, each lazy chunk <= ${CHUNK_BUDGET / 1024} KB gzip`, () => {
     const html = readFileSync(join(DIST, "index.html"), "utf8");
-    const initial = new Set(
-      [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1] as string),
-    );
+    const initial = new Set([...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1] as string));
     expect(initial.size).toBeGreaterThan(0);
     const initialBytes = [...initial].reduce((n, f) => n + gz(join(DIST, f)), 0);
     const lazy = readdirSync(join(DIST, "assets"))

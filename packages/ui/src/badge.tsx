@@ -12,6 +12,7 @@ export const badgeVariants = cva(
         destructive: "border-transparent bg-destructive/10 text-destructive dark:bg-destructive/20",
         success: "border-transparent bg-success/10 text-success dark:bg-success/15",
         warning: "border-transparent bg-warning/15 text-warning",
+        info: "border-transparent bg-info/10 text-info dark:bg-info/15",
         outline: "text-foreground",
       },
     },

@@ -12,7 +12,7 @@ export function Forbidden({ role, username, needed }: { role: Role; username: st
       title={`You need the ${needed} role`}
       actions={
         <Button asChild variant="outline">
-          <Link to="/">Back to the overview</Link>
+          <Link to="/">Back to the dashboard</Link>
         </Button>
       }
     >

@@ -75,7 +75,7 @@ export function NotFoundScreen() {
         title="Page not found"
         actions={
           <Button asChild>
-            <Link to="/">Go to the overview</Link>
+            <Link to="/">Go to the dashboard</Link>
           </Button>
         }
       >

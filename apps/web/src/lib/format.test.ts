@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatClock } from "./format";
+import { formatAgo, formatBytes, formatClock, formatDuration } from "./format";
 
 describe("formatAgo", () => {
   const now = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -22,5 +22,27 @@ describe("formatClock", () => {
     expect(formatClock(new Date(2026, 0, 1, 19, 5))).toBe("19:05");
     expect(formatClock(new Date(2026, 0, 1, 7, 45))).toBe("07:45");
     expect(formatClock(null)).toBe("—");
+  });
+});
+
+describe("formatBytes", () => {
+  it("uses binary units like restic", () => {
+    expect(formatBytes(0)).toBe("0 B");
+    expect(formatBytes(1023)).toBe("1023 B");
+    expect(formatBytes(1536)).toBe("1.50 KiB");
+    expect(formatBytes(15 * 1024 * 1024)).toBe("15.0 MiB");
+    expect(formatBytes(300 * 1024 ** 3)).toBe("300 GiB");
+    expect(formatBytes(null)).toBe("—");
+  });
+});
+
+describe("formatDuration", () => {
+  it("picks the two largest units", () => {
+    expect(formatDuration(0.25)).toBe("250 ms");
+    expect(formatDuration(42)).toBe("42 s");
+    expect(formatDuration(185)).toBe("3 min 05 s");
+    expect(formatDuration(7440)).toBe("2 h 04 min");
+    expect(formatDuration(3 * 86400 + 7200)).toBe("3 d 2 h");
+    expect(formatDuration(null)).toBe("—");
   });
 });

@@ -64,3 +64,48 @@ export function formatClock(value: DateInput): string {
   const date = toDate(value);
   return date ? clock.format(date) : "—";
 }
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** "1.4 GiB": binary units, as restic prints them; null/undefined is "—". */
+export function formatBytes(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value) || value < 0) return "—";
+  let size = value;
+  let unit = 0;
+  while (size >= 1024 && unit < BYTE_UNITS.length - 1) {
+    size /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || size >= 100 ? 0 : size >= 10 ? 1 : 2;
+  return `${size.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+}
+
+const count = new Intl.NumberFormat();
+
+/** "12,345" in the browser's locale. */
+export function formatCount(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  return count.format(value);
+}
+
+/** "850 ms", "42 s", "3 min 05 s", "2 h 04 min", "3 d 2 h". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return "—";
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes} min ${pad(total % 60)} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${pad(minutes % 60)} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/** Seconds between two instants; `end` null means "until now". */
+export function secondsBetween(start: DateInput, end: DateInput, now: number = Date.now()): number | null {
+  const from = toDate(start);
+  if (!from) return null;
+  const to = toDate(end)?.getTime() ?? now;
+  return Math.max(0, (to - from.getTime()) / 1000);
+}

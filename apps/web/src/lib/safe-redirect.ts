@@ -1,6 +1,6 @@
 /**
  * Where to go after signing in. Only a path on this origin is accepted: "//evil.example",
- * "/\\evil.example", "https://…" and "javascript:…" all fall back to the overview.
+ * "/\\evil.example", "https://…" and "javascript:…" all fall back to the dashboard.
  */
 export function safeRedirect(target: unknown, origin: string = window.location.origin): string {
   if (typeof target !== "string" || !target.startsWith("/") || target.startsWith("//") || target.startsWith("/\\")) {

@@ -1,24 +1,31 @@
 import { Alert, AlertDescription, AlertTitle } from "@restic-manager/ui/alert";
+import { Badge } from "@restic-manager/ui/badge";
 import { Button } from "@restic-manager/ui/button";
+import { Card } from "@restic-manager/ui/card";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@restic-manager/ui/tabs";
 import { useQuery } from "@tanstack/react-query";
-import { Link } from "@tanstack/react-router";
+import { Link, useNavigate } from "@tanstack/react-router";
 import { CircleSlashIcon, SearchXIcon, TriangleAlertIcon } from "lucide-react";
-import type * as React from "react";
+import { lazy, Suspense } from "react";
 import { BackLink } from "../../components/back-link";
 import { AbsoluteTime, LiveRelativeTime } from "../../components/date-cell";
+import { Meta, MetaList } from "../../components/meta-list";
 import { ErrorState, PendingScreen, StatusPanel } from "../../components/status-screens";
+import { TableSkeleton } from "../../components/table-skeleton";
 import { useDocumentTitle } from "../../lib/document-title";
 import { describeError, errorCode, isClientError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { hasRole, useCurrentUser } from "../auth/current-user";
-import { AgentCard } from "./agent-card";
+import { HostJobsTab } from "./host-jobs-tab";
 import { ResticVersion, StatusBadge } from "./host-status";
-import { RepositoryCard } from "./repository-card";
-import { RevokeHostCard } from "./revoke-host";
+import { RunNowButton } from "./run-now";
+import { SnapshotsTab } from "./snapshots-tab";
 import { displayStatus, platformOf } from "./status";
+import { HOST_TABS, type HostTab } from "./tabs";
 import { type Host, LIVE_REFRESH_MS } from "./types";
+import { VitalsStrip } from "./vitals";
 
-export function HostPage({ hostId }: { hostId: string }) {
+export function HostPage({ hostId, tab }: { hostId: string; tab: HostTab }) {
   const user = useCurrentUser();
   const trpc = useTRPC();
   const host = useQuery({
@@ -39,11 +46,8 @@ export function HostPage({ hostId }: { hostId: string }) {
           {revoked && <RevokedBanner host={host.data} />}
           {!revoked && host.data.resticError && <ResticBanner error={host.data.resticError} />}
         </div>
-        <div className="grid gap-6 lg:grid-cols-2">
-          <RepositoryCard host={host.data} canEdit={hasRole(user.role, "operator") && !revoked} />
-          <AgentCard host={host.data} />
-        </div>
-        {user.role === "admin" && !revoked && <RevokeHostCard host={host.data} />}
+        <VitalsStrip host={host.data} />
+        <HostTabs host={host.data} tab={tab} canEditRepository={hasRole(user.role, "operator") && !revoked} />
       </>
     );
   }
@@ -59,16 +63,97 @@ export function HostPage({ hostId }: { hostId: string }) {
   return <PendingScreen />;
 }
 
+// Sources and Settings carry the forms (and zod): their code loads when the operator heads there.
+const loadSources = () => import("./sources-tab");
+const loadSettings = () => import("./settings-tab");
+const SourcesTab = lazy(() => loadSources().then((module) => ({ default: module.SourcesTab })));
+const SettingsTab = lazy(() => loadSettings().then((module) => ({ default: module.SettingsTab })));
+const PRELOAD: Partial<Record<HostTab, () => void>> = {
+  sources: () => void loadSources(),
+  settings: () => void loadSettings(),
+};
+
+function TabLoading() {
+  return (
+    <Card className="py-0">
+      <TableSkeleton rows={3} />
+    </Card>
+  );
+}
+
+const TAB_LABELS: Record<HostTab, string> = {
+  snapshots: "Snapshots",
+  jobs: "Jobs",
+  sources: "Sources",
+  settings: "Settings",
+};
+
+function HostTabs({ host, tab, canEditRepository }: { host: Host; tab: HostTab; canEditRepository: boolean }) {
+  const navigate = useNavigate();
+  return (
+    <Tabs
+      value={tab}
+      onValueChange={(next) =>
+        void navigate({
+          to: "/hosts/$hostId",
+          params: { hostId: host.id },
+          search: next === HOST_TABS[0] ? {} : { tab: next as HostTab },
+          replace: true,
+          resetScroll: false,
+        })
+      }
+    >
+      <TabsList aria-label="Host sections">
+        {HOST_TABS.map((value) => (
+          <TabsTrigger key={value} value={value} onPointerEnter={PRELOAD[value]} onFocus={PRELOAD[value]}>
+            {TAB_LABELS[value]}
+          </TabsTrigger>
+        ))}
+      </TabsList>
+      <TabsContent value="snapshots">
+        <SnapshotsTab host={host} />
+      </TabsContent>
+      <TabsContent value="jobs">
+        <HostJobsTab host={host} />
+      </TabsContent>
+      <TabsContent value="sources">
+        <Suspense fallback={<TabLoading />}>
+          <SourcesTab host={host} />
+        </Suspense>
+      </TabsContent>
+      <TabsContent value="settings">
+        <Suspense fallback={<TabLoading />}>
+          <SettingsTab host={host} canEditRepository={canEditRepository} />
+        </Suspense>
+      </TabsContent>
+    </Tabs>
+  );
+}
+
 function HostHeader({ host }: { host: Host }) {
   useDocumentTitle(host.name);
+  const user = useCurrentUser();
   const platform = platformOf(host);
+  const status = displayStatus(host);
   return (
     <div className="mb-6">
-      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
-        <h1 className="min-w-0 break-all font-mono font-semibold text-2xl tracking-tight">{host.name}</h1>
-        <StatusBadge status={displayStatus(host)} />
+      <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
+        <div className="flex min-w-0 flex-wrap items-center gap-x-3 gap-y-2">
+          <h1 className="min-w-0 break-all font-mono font-semibold text-2xl tracking-tight">{host.name}</h1>
+          <StatusBadge status={status} />
+          {host.tags.map((tag) => (
+            <Badge key={tag} variant="outline" className="font-normal">
+              {tag}
+            </Badge>
+          ))}
+        </div>
+        {hasRole(user.role, "operator") && status !== "revoked" && (
+          <div className="shrink-0">
+            <RunNowButton hostId={host.id} hostName={host.name} size="default" variant="default" />
+          </div>
+        )}
       </div>
-      <dl className="mt-4 flex flex-wrap gap-x-8 gap-y-3 text-sm">
+      <MetaList>
         <Meta label="Reported hostname">
           {host.reportedHostname ? <span className="break-all font-mono">{host.reportedHostname}</span> : null}
         </Meta>
@@ -82,16 +167,7 @@ function HostHeader({ host }: { host: Host }) {
         <Meta label="Last seen">
           <LiveRelativeTime value={host.lastSeenAt} never="Never" />
         </Meta>
-      </dl>
-    </div>
-  );
-}
-
-function Meta({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="grid gap-0.5">
-      <dt className="text-muted-foreground text-xs">{label}</dt>
-      <dd className="[&_.font-mono]:text-[13px]">{children ?? <span className="text-muted-foreground">—</span>}</dd>
+      </MetaList>
     </div>
   );
 }

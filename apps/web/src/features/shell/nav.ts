@@ -1,5 +1,5 @@
 import type { LucideIcon } from "lucide-react";
-import { KeyRoundIcon, LayoutDashboardIcon, ScrollTextIcon, ServerIcon, UsersIcon } from "lucide-react";
+import { HistoryIcon, KeyRoundIcon, LayoutDashboardIcon, ScrollTextIcon, ServerIcon, UsersIcon } from "lucide-react";
 import type { FileRoutesByTo } from "../../routeTree.gen";
 import { hasRole, type Role } from "../auth/current-user";
 
@@ -7,7 +7,7 @@ export interface NavItem {
   to: keyof FileRoutesByTo;
   label: string;
   icon: LucideIcon;
-  /** Active only on this exact path (the overview would otherwise match everything). */
+  /** Active only on this exact path (the dashboard would otherwise match everything). */
   exact?: boolean;
 }
 
@@ -23,8 +23,9 @@ export const NAV_SECTIONS: NavSection[] = [
   {
     label: "Console",
     items: [
-      { to: "/", label: "Overview", icon: LayoutDashboardIcon, exact: true },
+      { to: "/", label: "Dashboard", icon: LayoutDashboardIcon, exact: true },
       { to: "/hosts", label: "Hosts", icon: ServerIcon },
+      { to: "/jobs", label: "Jobs", icon: HistoryIcon },
     ],
   },
   { label: "Settings", items: [{ to: "/settings/tokens", label: "API tokens", icon: KeyRoundIcon }] },

@@ -1,6 +1,11 @@
 import { createFileRoute } from "@tanstack/react-router";
-import { OverviewPage } from "../../features/overview/overview-page";
+import { DashboardPage } from "../../features/dashboard/dashboard-page";
 
 export const Route = createFileRoute("/_app/")({
-  component: OverviewPage,
+  // Start both requests early but render at once: the tiles and the table have their own skeletons.
+  loader: ({ context }) => {
+    void context.queryClient.prefetchQuery(context.trpc.hosts.summary.queryOptions());
+    void context.queryClient.prefetchQuery(context.trpc.hosts.list.queryOptions());
+  },
+  component: DashboardPage,
 });

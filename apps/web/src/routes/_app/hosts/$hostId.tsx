@@ -1,8 +1,13 @@
 import { createFileRoute } from "@tanstack/react-router";
 import { hasRole } from "../../../features/auth/current-user";
 import { HostPage } from "../../../features/hosts/host-page";
+import { HOST_TABS, type HostTab } from "../../../features/hosts/tabs";
 
 export const Route = createFileRoute("/_app/hosts/$hostId")({
+  validateSearch: (search: Record<string, unknown>): { tab?: HostTab } =>
+    typeof search.tab === "string" && (HOST_TABS as readonly string[]).includes(search.tab)
+      ? { tab: search.tab as HostTab }
+      : {},
   loader: ({ context, params }) => {
     const { queryClient, trpc, user } = context;
     const input = { hostId: params.hostId };
@@ -18,5 +23,6 @@ export const Route = createFileRoute("/_app/hosts/$hostId")({
 
 function HostRoute() {
   const { hostId } = Route.useParams();
-  return <HostPage hostId={hostId} />;
+  const { tab = "snapshots" } = Route.useSearch();
+  return <HostPage hostId={hostId} tab={tab} />;
 }

@@ -1,0 +1,129 @@
+import { Button } from "@restic-manager/ui/button";
+import { Card } from "@restic-manager/ui/card";
+import { Label } from "@restic-manager/ui/label";
+import { NativeSelect } from "@restic-manager/ui/native-select";
+import { useQuery } from "@tanstack/react-query";
+import { getRouteApi } from "@tanstack/react-router";
+import { HistoryIcon } from "lucide-react";
+import type * as React from "react";
+import { EmptyState } from "../../components/empty-state";
+import { PageHeader } from "../../components/page-header";
+import { ErrorState } from "../../components/status-screens";
+import { TableSkeleton } from "../../components/table-skeleton";
+import { describeError } from "../../lib/errors";
+import { useTRPC } from "../../lib/trpc";
+import { JOB_KIND_LABELS, JOB_STATUS } from "./job-status";
+import { JobsTable } from "./jobs-table";
+import { LoadMore } from "./load-more";
+import { JOB_KINDS, JOB_STATUSES } from "./types";
+import { useJobs } from "./use-jobs";
+
+const PAGE_SIZE = 50;
+const route = getRouteApi("/_app/jobs/");
+
+/** /jobs: every job of the fleet, newest first, filtered by host, kind and status (kept in the URL). */
+export function JobsPage() {
+  const search = route.useSearch();
+  const navigate = route.useNavigate();
+  const trpc = useTRPC();
+  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const jobs = useJobs(search, PAGE_SIZE);
+  const rows = jobs.data?.pages.flatMap((page) => page.rows) ?? [];
+  const filtered = Boolean(search.hostId || search.kind || search.status);
+
+  const setFilter = (key: "hostId" | "kind" | "status", value: string) =>
+    void navigate({ search: (prev) => ({ ...prev, [key]: value || undefined }), replace: true });
+
+  return (
+    <>
+      <PageHeader
+        title="Jobs"
+        description="Every backup and repository job of the fleet, newest first. Open one to follow its log live."
+      />
+      <div className="mb-4 flex flex-wrap items-end gap-3">
+        <Filter id="jobs-host" label="Host">
+          <NativeSelect
+            id="jobs-host"
+            wrapperClassName="w-52"
+            value={search.hostId ?? ""}
+            onChange={(event) => setFilter("hostId", event.currentTarget.value)}
+          >
+            <option value="">All hosts</option>
+            {hosts.data?.map((host) => (
+              <option key={host.id} value={host.id}>
+                {host.name}
+              </option>
+            ))}
+            {search.hostId && hosts.data && !hosts.data.some((host) => host.id === search.hostId) && (
+              <option value={search.hostId}>Deleted host</option>
+            )}
+          </NativeSelect>
+        </Filter>
+        <Filter id="jobs-kind" label="Kind">
+          <NativeSelect
+            id="jobs-kind"
+            wrapperClassName="w-44"
+            value={search.kind ?? ""}
+            onChange={(event) => setFilter("kind", event.currentTarget.value)}
+          >
+            <option value="">All kinds</option>
+            {JOB_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {JOB_KIND_LABELS[kind]}
+              </option>
+            ))}
+          </NativeSelect>
+        </Filter>
+        <Filter id="jobs-status" label="Status">
+          <NativeSelect
+            id="jobs-status"
+            wrapperClassName="w-40"
+            value={search.status ?? ""}
+            onChange={(event) => setFilter("status", event.currentTarget.value)}
+          >
+            <option value="">All statuses</option>
+            {JOB_STATUSES.map((status) => (
+              <option key={status} value={status}>
+                {JOB_STATUS[status].label}
+              </option>
+            ))}
+          </NativeSelect>
+        </Filter>
+        {filtered && (
+          <Button variant="ghost" onClick={() => void navigate({ search: {}, replace: true })}>
+            Clear filters
+          </Button>
+        )}
+      </div>
+      <Card className="py-0">
+        {jobs.isPending ? (
+          <TableSkeleton rows={6} />
+        ) : jobs.isError && rows.length === 0 ? (
+          <ErrorState
+            title="Could not load the jobs"
+            message={describeError(jobs.error)}
+            onRetry={() => void jobs.refetch()}
+          />
+        ) : rows.length === 0 ? (
+          <EmptyState icon={<HistoryIcon />} title={filtered ? "No jobs match these filters" : "No jobs yet"}>
+            {filtered
+              ? "Try another host, kind or status, or clear the filters."
+              : "Backups started with Run now, and the repository init each new host gets, appear here."}
+          </EmptyState>
+        ) : (
+          <JobsTable rows={rows} />
+        )}
+      </Card>
+      <LoadMore query={jobs} count={rows.length} noun={["job", "jobs"]} />
+    </>
+  );
+}
+
+function Filter({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+  return (
+    <div className="grid gap-2">
+      <Label htmlFor={id}>{label}</Label>
+      {children}
+    </div>
+  );
+}

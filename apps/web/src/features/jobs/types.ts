@@ -1,0 +1,80 @@
+import type { JobStreamEvent } from "@restic-manager/api";
+import type { inferOutput } from "@trpc/tanstack-react-query";
+import type { Trpc } from "../../lib/trpc";
+
+export type Job = inferOutput<Trpc["jobs"]["get"]>;
+export type JobRow = inferOutput<Trpc["jobs"]["list"]>["rows"][number];
+export type JobStatus = Job["status"];
+export type JobKind = Job["kind"];
+export type LogLine = Extract<JobStreamEvent, { type: "logs" }>["lines"][number];
+export type { JobStreamEvent };
+
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"] as const;
+
+/** Queued or running: the job can still change, and be cancelled. */
+export function isActive(status: JobStatus): boolean {
+  return status === "queued" || status === "running";
+}
+
+/** Job lists poll at the same pace as the hosts. */
+export const JOBS_REFRESH_MS = 5_000;
+
+/** What the agent last reported for a running job (`job.progress`), read defensively. */
+export interface JobProgress {
+  percent: number | null;
+  filesDone: number | null;
+  filesTotal: number | null;
+  bytesDone: number | null;
+  bytesTotal: number | null;
+  etaSeconds: number | null;
+  currentFile: string | null;
+  /** When the agent measured it, ms. */
+  at: number | null;
+}
+
+const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+
+export function readProgress(raw: Record<string, unknown> | null | undefined): JobProgress | null {
+  if (!raw) return null;
+  return {
+    percent: num(raw.percent),
+    filesDone: num(raw.filesDone),
+    filesTotal: num(raw.filesTotal),
+    bytesDone: num(raw.bytesDone),
+    bytesTotal: num(raw.bytesTotal),
+    etaSeconds: num(raw.etaSeconds),
+    currentFile: typeof raw.currentFile === "string" && raw.currentFile ? raw.currentFile : null,
+    at: num(raw.at),
+  };
+}
+
+/** A backup's summary (restic's, in camelCase; snake_case accepted too). */
+export interface BackupStats {
+  filesNew: number | null;
+  filesChanged: number | null;
+  filesUnmodified: number | null;
+  dataAdded: number | null;
+  totalFilesProcessed: number | null;
+  totalBytesProcessed: number | null;
+  totalDuration: number | null;
+  snapshotId: string | null;
+}
+
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export function readBackupStats(raw: Record<string, unknown> | null | undefined): BackupStats | null {
+  if (!raw || Object.keys(raw).length === 0) return null;
+  const pick = (key: string) => raw[key] ?? raw[snake(key)];
+  const id = pick("snapshotId");
+  return {
+    filesNew: num(pick("filesNew")),
+    filesChanged: num(pick("filesChanged")),
+    filesUnmodified: num(pick("filesUnmodified")),
+    dataAdded: num(pick("dataAdded")),
+    totalFilesProcessed: num(pick("totalFilesProcessed")),
+    totalBytesProcessed: num(pick("totalBytesProcessed")),
+    totalDuration: num(pick("totalDuration")),
+    snapshotId: typeof id === "string" && id ? id : null,
+  };
+}

@@ -1,0 +1,156 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { errorCode } from "../../lib/errors";
+import { useTRPC, useTRPCClient } from "../../lib/trpc";
+import { LogBuffer } from "./log-buffer";
+import { isActive, type JobProgress, type LogLine, readProgress } from "./types";
+
+/** While the live stream is down, the page polls at this pace. */
+export const FALLBACK_POLL_MS = 3_000;
+const LOG_PAGE = 5_000;
+/** How long the stream stays open after the job ended, for its last lines. */
+const CLOSE_AFTER_END_MS = 3_000;
+
+export interface LiveProgress {
+  progress: JobProgress;
+  /** Bytes per second, smoothed over successive progress reports; null until two arrived. */
+  bytesPerSecond: number | null;
+}
+
+/**
+ * Follows one job: `jobs.watch` (SSE) streams the job row, its log (history first, then live)
+ * and progress. Job rows land in the `jobs.get` query cache, log lines in a LogBuffer that is
+ * flushed to React once per animation frame. If the stream fails, the page says so and polls
+ * `jobs.get` and `jobs.logs` until it is back; the seq-keyed buffer makes overlap (and a
+ * reconnect replaying the history) harmless.
+ */
+export function useJobStream(jobId: string) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const jobKey = trpc.jobs.get.queryKey({ jobId });
+
+  // --- log lines: buffered in a ref, rendered once per frame ---------------------------------
+  const bufferRef = useRef<LogBuffer | null>(null);
+  if (bufferRef.current === null) bufferRef.current = new LogBuffer();
+  const buffer = bufferRef.current;
+  const [logVersion, setLogVersion] = useState(0);
+  const pendingRef = useRef<LogLine[]>([]);
+  const frameRef = useRef<number | null>(null);
+
+  const flush = useCallback(() => {
+    frameRef.current = null;
+    const batch = pendingRef.current;
+    pendingRef.current = [];
+    if (buffer.add(batch)) setLogVersion((version) => version + 1);
+  }, [buffer]);
+
+  const pushLines = useCallback(
+    (lines: readonly LogLine[]) => {
+      for (const line of lines) pendingRef.current.push(line);
+      frameRef.current ??= requestAnimationFrame(flush);
+    },
+    [flush],
+  );
+
+  useEffect(
+    () => () => {
+      if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+    },
+    [],
+  );
+
+  // --- progress, with a throughput from successive reports -----------------------------------
+  const [live, setLive] = useState<LiveProgress | null>(null);
+  const lastRef = useRef<{ at: number; bytes: number | null; rate: number | null } | null>(null);
+
+  const applyProgress = useCallback((raw: Record<string, unknown> | null | undefined) => {
+    const progress = readProgress(raw);
+    if (!progress) return;
+    const at = progress.at ?? Date.now();
+    const last = lastRef.current;
+    if (last && at <= last.at) return; // an older report than the one shown
+    let rate = last?.rate ?? null;
+    if (last && last.bytes !== null && progress.bytesDone !== null && progress.bytesDone >= last.bytes) {
+      const instant = (progress.bytesDone - last.bytes) / ((at - last.at) / 1000);
+      rate = rate === null ? instant : 0.5 * instant + 0.5 * rate;
+    }
+    lastRef.current = { at, bytes: progress.bytesDone, rate };
+    setLive({ progress, bytesPerSecond: rate });
+  }, []);
+
+  // --- the stream ------------------------------------------------------------------------------
+  // A job that ended changes no more: the stream closes shortly after (browsers allow only a few
+  // connections per server over HTTP/1.1), and one last read picks up any line it had not sent.
+  const [closed, setClosed] = useState(false);
+  const subscription = useSubscription(
+    trpc.jobs.watch.subscriptionOptions(
+      { jobId },
+      {
+        enabled: !closed,
+        onData: (event) => {
+          if (event.type === "job") queryClient.setQueryData(jobKey, event.job);
+          else if (event.type === "logs") pushLines(event.lines);
+          else applyProgress(event.progress);
+        },
+      },
+    ),
+  );
+  // "connecting" with an error is the link retrying after the connection dropped.
+  const streamDown =
+    !closed &&
+    (subscription.status === "error" || (subscription.status === "connecting" && subscription.error !== null));
+
+  const job = useQuery({
+    ...trpc.jobs.get.queryOptions({ jobId }),
+    // The stream keeps the job current; poll only while it is down.
+    refetchInterval: (query) => (streamDown && !errorCode(query.state.error) ? FALLBACK_POLL_MS : false),
+  });
+  const ended = job.data !== undefined && !isActive(job.data.status);
+  useEffect(() => {
+    if (!ended) return;
+    const timer = setTimeout(() => setClosed(true), CLOSE_AFTER_END_MS);
+    return () => clearTimeout(timer);
+  }, [ended]);
+
+  // --- reading the log by hand: while the stream is down, and once after it closed -----------
+  const busyRef = useRef(false);
+  const readLog = useCallback(async () => {
+    if (busyRef.current) return;
+    busyRef.current = true;
+    try {
+      for (;;) {
+        const page = await client.jobs.logs.query({ jobId, afterSeq: buffer.lastSeq, limit: LOG_PAGE });
+        if (buffer.add(page)) setLogVersion((version) => version + 1);
+        if (page.length < LOG_PAGE) break;
+      }
+    } catch {
+      // While the stream is down the banner already says so; the next tick tries again.
+    } finally {
+      busyRef.current = false;
+    }
+  }, [client, jobId, buffer]);
+
+  useEffect(() => {
+    if (!streamDown) return;
+    void readLog();
+    const timer = setInterval(() => void readLog(), FALLBACK_POLL_MS);
+    return () => clearInterval(timer);
+  }, [streamDown, readLog]);
+
+  useEffect(() => {
+    if (closed) void readLog();
+  }, [closed, readLog]);
+
+  return {
+    job,
+    buffer,
+    logVersion,
+    live,
+    applyProgress,
+    streamDown,
+    streamError: subscription.error,
+    reconnect: subscription.reset,
+  };
+}
