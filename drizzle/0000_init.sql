@@ -95,6 +95,7 @@ CREATE TABLE `jobs` (
 	`status` text DEFAULT 'queued' NOT NULL,
 	`source_group_id` text,
 	`actor` text NOT NULL,
+	`actor_name` text,
 	`params` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	`dispatched_at` integer,

@@ -94,6 +94,7 @@ export class JobService {
         status: "queued",
         sourceGroupId: command.sourceGroupId ?? null,
         actor: actorString(actor),
+        actorName: actor.name,
         params: command.params,
         createdAt: new Date(this.now()),
       });
@@ -451,6 +452,7 @@ export class JobService {
         status: jobs.status,
         sourceGroupName: sourceGroups.name,
         actor: jobs.actor,
+        actorName: jobs.actorName,
         createdAt: jobs.createdAt,
         startedAt: jobs.startedAt,
         finishedAt: jobs.finishedAt,

@@ -174,6 +174,8 @@ export const jobs = sqliteTable(
     sourceGroupId: text("source_group_id").references(() => sourceGroups.id, { onDelete: "set null" }),
     /** Who asked: "user:<id>", "schedule:<id>", "system". */
     actor: text("actor").notNull(),
+    /** The actor's display name when the job was created, so every viewer sees who asked. */
+    actorName: text("actor_name"),
     /** The command.run params (never secrets), shown on the job page. */
     params: text("params", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: createdAt(),

@@ -150,7 +150,7 @@ function JobHeader({ job }: { job: Job }) {
           <JobDuration startedAt={job.startedAt} finishedAt={job.finishedAt} />
         </Meta>
         <Meta label="Requested by">
-          <span title={job.actor}>{actorLabel(job.actor)}</span>
+          <span title={job.actor}>{actorLabel(job.actor, job.actorName)}</span>
         </Meta>
         <Meta label="Job id">
           <span className="select-all font-mono text-muted-foreground">{job.id}</span>

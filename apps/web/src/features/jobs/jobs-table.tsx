@@ -66,7 +66,7 @@ export function JobsTable({ rows, showHost = true }: { rows: JobRow[]; showHost?
             </TableCell>
             <TableCell className="hidden text-muted-foreground lg:table-cell">
               <span className="block max-w-40 truncate" title={job.actor}>
-                {actorLabel(job.actor)}
+                {actorLabel(job.actor, job.actorName)}
               </span>
             </TableCell>
           </TableRow>
