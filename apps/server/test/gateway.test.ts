@@ -182,7 +182,11 @@ describe("gateway", () => {
     );
     await agent.next("hello.ok");
     const host = (await admin.query("hosts.get", { hostId })).body.result?.data as Record<string, unknown>;
-    expect(host).toMatchObject({ status: "online", resticVersion: null, resticError: expect.stringMatching(/not found/) });
+    expect(host).toMatchObject({
+      status: "online",
+      resticVersion: null,
+      resticError: expect.stringMatching(/not found/),
+    });
     agent.ws.close();
   });
 
