@@ -1,11 +1,14 @@
+import { dirname, join, resolve } from "node:path";
 import { PROTOCOL_VERSION, type ResticInfo } from "@restic-manager/protocol";
 import type { Backoff } from "./backoff.js";
 import type { AgentConfig } from "./config.js";
 import { AgentConnection, type RunOutcome } from "./connection.js";
 import { type AgentContext, dispatchServerMessage } from "./handlers/index.js";
 import { collectHostFacts } from "./host.js";
+import { Outbox } from "./jobs/outbox.js";
 import { type Logger, registerSecret, silentLogger } from "./log.js";
 import { locateRestic } from "./restic/locate.js";
+import { ProcessRegistry } from "./restic/processes.js";
 import { SecretsStore } from "./secrets.js";
 import { agentVersion } from "./version.js";
 
@@ -17,6 +20,8 @@ export interface AgentOptions {
   locate?: () => Promise<ResticInfo>;
   stableAfterMs?: number;
   helloOkTimeoutMs?: number;
+  /** How long `stop()` waits for cancelled jobs to report before closing the socket. */
+  stopJobsTimeoutMs?: number;
 }
 
 export interface Agent {
@@ -26,7 +31,13 @@ export interface Agent {
   readonly context: AgentContext;
 }
 
-/** Wires config, secrets store, restic probe, connection and handlers into a running agent. */
+/**
+ * The agent's state directory: the parent of the spool dir (/var/lib/restic-manager by default,
+ * the config's directory for `--config elsewhere`). restic's cache and the process record live here.
+ */
+export const stateDirFor = (config: AgentConfig) => dirname(resolve(config.spoolDir));
+
+/** Wires config, secrets store, restic probe, outbox, connection and handlers into a running agent. */
 export function createAgent(options: AgentOptions): Agent {
   const { config } = options;
   const log = options.log ?? silentLogger;
@@ -40,6 +51,15 @@ export function createAgent(options: AgentOptions): Agent {
 
   let restic: ResticInfo = { version: null, path: null, error: "not probed yet" };
   const probe = options.locate ?? (() => locateRestic({ configuredPath: config.resticPath ?? null }));
+  const stateDir = stateDirFor(config);
+
+  const outbox = new Outbox({
+    spoolDir: config.spoolDir,
+    send: (wire) => connection.send(wire),
+    bufferedAmount: () => connection.bufferedAmount,
+    log: log.child("outbox"),
+  });
+  const processes = new ProcessRegistry(join(stateDir, "restic-processes.json"), log.child("processes"));
 
   const context: AgentContext = {
     config,
@@ -48,6 +68,9 @@ export function createAgent(options: AgentOptions): Agent {
     agentVersion,
     restic: () => restic,
     send: (wire) => connection.send(wire),
+    outbox,
+    processes,
+    stateDir,
     runningJobs: new Map(),
   };
 
@@ -67,16 +90,42 @@ export function createAgent(options: AgentOptions): Agent {
       if (restic.error) log.warn(`restic: ${restic.error}`);
       return { protocolVersion: PROTOCOL_VERSION, agentVersion, ...collectHostFacts(), restic };
     },
+    // Unacknowledged job events go out first; heartbeats wait for this promise.
+    onSession: () => outbox.onSession(),
+    onSessionEnd: () => outbox.onSessionEnd(),
     onMessage: (message) => dispatchServerMessage(message, context),
   });
 
+  let stopped = false;
   return {
     connection,
     context,
-    run: () => connection.run(),
-    stop: async () => {
-      for (const job of context.runningJobs.values()) job.cancel();
+    async run() {
+      // A previous agent process that was killed may have left restic running (own process
+      // group) and job events unsent. Stop the former before connecting; replay the latter.
+      try {
+        await processes.reapLeftovers();
+      } catch (error) {
+        log.error(`cannot stop leftover restic processes: ${(error as Error).message}`);
+      }
+      try {
+        outbox.loadLeftovers();
+      } catch (error) {
+        log.error(`cannot read the job spool ${config.spoolDir}: ${(error as Error).message}`);
+      }
+      if (stopped) return { kind: "stopped" };
+      return connection.run();
+    },
+    async stop() {
+      stopped = true;
+      const running = [...context.runningJobs.values()];
+      for (const job of running) job.cancel();
+      // Give cancelled jobs time to stop restic and put job.finished in the spool.
+      const deadline = Date.now() + (options.stopJobsTimeoutMs ?? 8_000);
+      while (context.runningJobs.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      outbox.flush();
       await connection.stop();
+      outbox.close();
     },
   };
 }

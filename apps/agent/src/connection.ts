@@ -33,7 +33,14 @@ export interface ConnectionOptions {
   /** Builds `hello`; called on every connect, so a restic installed meanwhile shows up. */
   hello: () => Promise<AgentPayload<"hello">>;
   onMessage: (message: DispatchedServerMessage) => void | Promise<void>;
-  onSession?: (session: SessionInfo) => void;
+  /**
+   * Called synchronously on `hello.ok`, before any later server message is handled. When it
+   * returns a promise (the outbox replaying unacknowledged job events), heartbeats wait for it;
+   * the first heartbeat then goes out at once, so it always follows the replayed events.
+   */
+  onSession?: (session: SessionInfo) => void | Promise<void>;
+  /** Called when a session that reached `hello.ok` ends. */
+  onSessionEnd?: () => void;
   runningJobIds?: () => string[];
   log?: Logger;
   backoff?: Backoff;
@@ -91,6 +98,11 @@ export class AgentConnection {
 
   get session(): SessionInfo | null {
     return this.#session;
+  }
+
+  /** Bytes queued on the socket and not yet written (0 without a socket). */
+  get bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
   }
 
   /** Sends when a session is up; returns false (and drops the message) otherwise. */
@@ -225,8 +237,16 @@ export class AgentConnection {
         ended = true;
         if (heartbeat) clearInterval(heartbeat);
         if (helloOkTimer) clearTimeout(helloOkTimer);
+        const hadSession = this.#session !== null;
         this.#session = null;
         if (this.#ws === ws) this.#ws = null;
+        if (hadSession) {
+          try {
+            this.#options.onSessionEnd?.();
+          } catch (error) {
+            log.error(`session end handler failed: ${(error as Error).message}`);
+          }
+        }
         if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
         resolve(end);
       };
@@ -298,8 +318,31 @@ export class AgentConnection {
           log.info(
             `connected as host ${message.payload.hostId} (server ${message.payload.serverVersion}, protocol ${message.payload.protocolVersion})`,
           );
-          this.#options.onSession?.(message.payload);
           const intervalMs = message.payload.heartbeatIntervalSeconds * 1000;
+          let ready = false;
+          const beat = () => {
+            if (ended || ws.readyState !== WebSocket.OPEN) return;
+            this.send(
+              createAgentMessage("heartbeat", {
+                at: Date.now(),
+                runningJobIds: this.#options.runningJobIds?.() ?? [],
+              }),
+            );
+            // A pong (or any frame) proves the server is alive; see the silence check below.
+            ws.ping();
+          };
+          let onSession: unknown;
+          try {
+            onSession = this.#options.onSession?.(message.payload);
+          } catch (error) {
+            log.error(`session start handler failed: ${(error as Error).message}`);
+          }
+          Promise.resolve(onSession)
+            .catch((error: Error) => log.error(`session start handler failed: ${error.message}`))
+            .then(() => {
+              ready = true;
+              beat();
+            });
           if (heartbeat) clearInterval(heartbeat);
           heartbeat = setInterval(() => {
             if (Date.now() - lastInboundAt > intervalMs * 3) {
@@ -307,15 +350,11 @@ export class AgentConnection {
               finish({ kind: "failed", error: new Error("server silent"), uptimeMs: uptime() });
               return;
             }
-            if (ws.readyState !== WebSocket.OPEN) return;
-            this.send(
-              createAgentMessage("heartbeat", {
-                at: Date.now(),
-                runningJobIds: this.#options.runningJobIds?.() ?? [],
-              }),
-            );
-            // A pong (or any frame) proves the server is alive; see the silence check above.
-            ws.ping();
+            // Until the replay of unacknowledged job events is through, a heartbeat could make
+            // the server mark a finished-but-unreplayed job interrupted; the replay's own frames
+            // keep the socket alive meanwhile.
+            if (ready) beat();
+            else if (ws.readyState === WebSocket.OPEN) ws.ping();
           }, intervalMs);
           return;
         }

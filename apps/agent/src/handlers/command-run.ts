@@ -1,9 +1,12 @@
-import { type CommandRunPayload, createAgentMessage, type JobKind } from "@restic-manager/protocol";
+import type { CommandRunPayload, JobKind } from "@restic-manager/protocol";
+import { runBackupJob } from "../jobs/backup.js";
+import { runInitJob } from "../jobs/init.js";
+import { refuseJob } from "../jobs/runner.js";
 import type { AgentContext, ServerHandler } from "./context.js";
 
 /**
  * Runs one job kind: spawns restic (see ../restic/), reports job.started / progress / log.stream /
- * job.finished through `ctx.send`, and resolves when restic has exited.
+ * job.finished through the outbox (../jobs/), and resolves once job.finished is queued.
  */
 export type JobRunner<K extends JobKind = JobKind> = (
   command: Extract<CommandRunPayload, { kind: K }>,
@@ -11,26 +14,34 @@ export type JobRunner<K extends JobKind = JobKind> = (
 ) => Promise<void>;
 
 /** One entry per job kind this agent can run. A kind missing here fails fast with a clear error. */
-export const jobRunners: { [K in JobKind]?: JobRunner<K> } = {};
+export const jobRunners: { [K in JobKind]?: JobRunner<K> } = {
+  init: runInitJob,
+  backup: runBackupJob,
+};
 
 export const handleCommandRun: ServerHandler<"command.run"> = async (payload, ctx) => {
   if (ctx.runningJobs.has(payload.jobId)) {
     ctx.log.warn(`job ${payload.jobId} is already running; ignored the duplicate command.run`);
     return;
   }
+  if (ctx.outbox.stream(payload.jobId)) {
+    ctx.log.warn(`job ${payload.jobId} already ran on this agent; ignored the repeated command.run`);
+    return;
+  }
   const runner = jobRunners[payload.kind] as JobRunner | undefined;
   if (!runner) {
     ctx.log.warn(`cannot run ${payload.kind} job ${payload.jobId}: not supported by agent ${ctx.agentVersion}`);
-    ctx.send(
-      createAgentMessage("job.finished", {
-        jobId: payload.jobId,
-        seq: 1,
-        at: Date.now(),
-        status: "failed",
-        exitCode: null,
-        error: `agent ${ctx.agentVersion} cannot run ${payload.kind} jobs yet; upgrade the agent`,
-        summary: null,
-      }),
+    refuseJob(ctx, payload.jobId, `agent ${ctx.agentVersion} cannot run ${payload.kind} jobs yet; upgrade the agent`);
+    return;
+  }
+  // The server runs one job per host at a time; this is the agent's own fence against overlap.
+  const [runningId, running] = [...ctx.runningJobs.entries()][0] ?? [];
+  if (runningId && running) {
+    ctx.log.warn(`refused ${payload.kind} job ${payload.jobId}: ${running.kind} job ${runningId} is running`);
+    refuseJob(
+      ctx,
+      payload.jobId,
+      `this host is already running a ${running.kind} job (${runningId}); the agent runs one job at a time`,
     );
     return;
   }

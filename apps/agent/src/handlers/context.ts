@@ -1,9 +1,11 @@
 import type { AgentWireMessage, ResticInfo, ServerMessage, ServerMessageType } from "@restic-manager/protocol";
 import type { AgentConfig } from "../config.js";
+import type { Outbox } from "../jobs/outbox.js";
 import type { Logger } from "../log.js";
+import type { ProcessRegistry } from "../restic/processes.js";
 import type { SecretsStore } from "../secrets.js";
 
-/** What a handler may touch. Handlers never see the socket, only `send`. */
+/** What a handler may touch. Handlers never see the socket, only `send` and the outbox. */
 export interface AgentContext {
   config: AgentConfig;
   secrets: SecretsStore;
@@ -11,8 +13,14 @@ export interface AgentContext {
   agentVersion: string;
   /** Latest restic probe (refreshed on every connect). */
   restic: () => ResticInfo;
-  /** Queues a message for the server; false when no session is up (the message is dropped). */
+  /** Sends a non-job message now; false when no session is up (the message is dropped). */
   send: (wire: AgentWireMessage) => boolean;
+  /** Job events (seq, spool, replay, acks) and the post-job reports go through here. */
+  outbox: Outbox;
+  /** restic processes this agent started, recorded for cleanup after a crash. */
+  processes: ProcessRegistry;
+  /** The agent's state directory (restic cache, process record); the spool dir lives in it by default. */
+  stateDir: string;
   /** Jobs running now, by job id. */
   runningJobs: Map<string, { kind: string; cancel: () => void }>;
 }

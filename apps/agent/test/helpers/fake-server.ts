@@ -48,7 +48,20 @@ export interface FakeServerOptions {
   onEnroll?: (body: unknown) => { status: number; body: unknown };
   /** Answers other GET requests (e.g. /agent/binary); null falls through to 404. */
   onGet?: (url: URL) => { status: number; body: string | Buffer } | null;
+  /**
+   * Acknowledge job events like the real server (`job.ack {jobId, seq}` for each one). A
+   * function decides per event (false: no ack).
+   */
+  autoAck?: boolean | ((message: JobEventMessage, session: AgentSession) => boolean);
 }
+
+export type JobEventMessage = Extract<
+  AgentMessage,
+  { type: "job.started" | "job.progress" | "log.stream" | "job.finished" }
+>;
+
+export const isJobEvent = (m: AgentMessage): m is JobEventMessage =>
+  m.type === "job.started" || m.type === "job.progress" || m.type === "log.stream" || m.type === "job.finished";
 
 export interface FakeServer {
   url: string;
@@ -63,6 +76,8 @@ export interface FakeServer {
     options?: { session?: number; timeoutMs?: number; after?: number },
   ): Promise<Extract<AgentMessage, { type: T }>>;
   waitForSessions(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once `check` holds (re-checked on every agent message and connection). */
+  waitUntil(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,6 +165,13 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
               heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 30,
             });
         }
+        const message = parsed.message;
+        if (options.autoAck && isJobEvent(message)) {
+          const ack = typeof options.autoAck === "function" ? options.autoAck(message, session) : true;
+          if (ack && ws.readyState === ws.OPEN) {
+            session.send("job.ack", { jobId: message.payload.jobId, seq: message.payload.seq });
+          }
+        }
         notify();
       });
       notify();
@@ -205,6 +227,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     },
     waitForSessions: (count, timeoutMs = 5_000) =>
       until(() => sessions.length >= count, `${count} sessions`, timeoutMs),
+    waitUntil: (check, what, timeoutMs = 5_000) => until(check, what, timeoutMs),
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();

@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AgentProcess, setupAdmin, waitFor } from "@restic-manager/testkit";
+import { ADMIN_PASSWORD, expect, ROOT, test } from "../harness.js";
+
+test("Run now from the UI: live log and moving progress, then the snapshot on the host and the dashboard", async ({
+  page,
+  rm,
+}) => {
+  const root = mkdtempSync(join(tmpdir(), "rm-e2e-backup-"));
+  const data = join(root, "data");
+  mkdirSync(data);
+  // Enough files and bytes for several progress updates.
+  for (let i = 0; i < 400; i++) writeFileSync(join(data, `file-${i}.bin`), randomBytes(256 * 1024));
+  const agent = new AgentProcess(join(root, "agent"));
+  mkdirSync(agent.dir);
+  try {
+    // Admin and enrolment through the API; the UI path for both is covered by other specs.
+    const admin = await setupAdmin(rm.url, rm.setupUrl);
+    const created = await admin.call("enrollment.create", {
+      hostname: "backup-host",
+      repoUrl: join(root, "repo"),
+      repoPassword: "e2e repo password",
+    });
+    const token = (created.body.result?.data as { token: string } | undefined)?.token ?? "";
+    expect((await agent.enroll(rm.url, token)).status).toBe(0);
+    agent.start();
+    const hosts = await waitFor(
+      async () => (await admin.query("hosts.list")).body.result?.data as { id: string; status: string }[],
+      (h) => h[0]?.status === "online",
+      30_000,
+      "the host online",
+    );
+    const hostId = hosts[0]?.id ?? "";
+    await waitFor(
+      async () => (await admin.query("hosts.initStatus", { hostId })).body.result?.data as { status: string } | null,
+      (j) => j?.status === "succeeded",
+      60_000,
+      "the repository init",
+    );
+
+    await page.goto(`${rm.url}/signin`);
+    await page.getByLabel("Username", { exact: true }).fill("admin");
+    await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(`${rm.url}/`);
+
+    // Set the paths on the default group.
+    await page.goto(`${rm.url}/hosts/${hostId}?tab=sources`);
+    await page.getByRole("button", { name: /^Edit default/ }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Paths", { exact: true }).fill(data);
+    await dialog.getByRole("button", { name: /Save/ }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByText(data).first()).toBeVisible();
+
+    // Run now lands on the live job page.
+    await page.getByRole("button", { name: "Run backup of default" }).click();
+    await expect(page).toHaveURL(/\/jobs\/[0-9A-Z]{26}$/);
+    const bar = page.getByRole("progressbar");
+    await expect(bar).toBeVisible({ timeout: 30_000 });
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const v = await bar.getAttribute("aria-valuenow").catch(() => null);
+          if (v) seen.add(v);
+          return (await page.getByTestId("job-status").textContent())?.toLowerCase() ?? "";
+        },
+        { timeout: 120_000, intervals: [100] },
+      )
+      .toContain("succeeded");
+    expect(seen.size, `progress values seen: ${[...seen].join(", ")}`).toBeGreaterThan(1);
+    await expect(page.getByTestId("job-log")).toContainText(/snapshot|file-/i);
+    await page.screenshot({ path: join(ROOT, "test-results/e2e/job-succeeded.png"), fullPage: true });
+
+    // The snapshot appears on the host's Snapshots tab and on the dashboard row.
+    await page.goto(`${rm.url}/hosts/${hostId}?tab=snapshots`);
+    await expect(page.getByRole("cell", { name: data }).first()).toBeVisible({ timeout: 30_000 });
+    await page.goto(`${rm.url}/`);
+    const row = page.locator("tr", { hasText: "backup-host" });
+    await expect(row).toContainText(/succeeded/i);
+    await expect(row).toContainText("1");
+    await page.screenshot({ path: join(ROOT, "test-results/e2e/dashboard.png"), fullPage: true });
+  } finally {
+    await agent.stop("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  }
+});
