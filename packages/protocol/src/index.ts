@@ -172,6 +172,19 @@ export const ZBackupParams = z.object({
   excludes: z.array(ZPath).max(1000),
   tags: z.array(ZTag).max(64),
   sourceGroupId: ZId.nullable().optional(),
+  /**
+   * Shell commands run by the agent around this backup (`/bin/sh -c`, `cmd.exe /C` on Windows),
+   * never with repository secrets in their environment. A failing pre hook aborts the backup;
+   * the post hook always runs, with RM_JOB_STATUS=succeeded|failed.
+   */
+  hooks: z
+    .object({
+      pre: text(16_384).nullable(),
+      post: text(16_384).nullable(),
+      timeoutSeconds: z.number().int().min(1).max(86_400),
+    })
+    .nullable()
+    .optional(),
 });
 export type BackupParams = z.infer<typeof ZBackupParams>;
 
@@ -217,16 +230,39 @@ export const ZRestoreParams = z.object({
 });
 export const ZDiffParams = z.object({ snapshotA: ZSnapshotRef, snapshotB: ZSnapshotRef });
 
+/** Bandwidth caps in KiB/s, passed to restic as the global --limit-upload / --limit-download. */
+export const ZBandwidthLimits = z.object({
+  uploadKbps: z.number().int().positive().max(100_000_000).nullable(),
+  downloadKbps: z.number().int().positive().max(100_000_000).nullable(),
+});
+export type BandwidthLimits = z.infer<typeof ZBandwidthLimits>;
+
+/** Fields every command.run carries besides its kind and params. */
+const commandBase = {
+  jobId: ZId,
+  /** Host-wide caps, or a per-run override; absent or null fields mean unlimited. */
+  limits: ZBandwidthLimits.optional(),
+};
+
 /** `command.run` payload: discriminated on `kind`, so each kind has its own params. */
 export const ZCommandRunPayload = z.discriminatedUnion("kind", [
-  z.object({ jobId: ZId, kind: z.literal("init"), params: ZInitParams }),
-  z.object({ jobId: ZId, kind: z.literal("backup"), params: ZBackupParams }),
-  z.object({ jobId: ZId, kind: z.literal("forget"), params: ZForgetParams }),
-  z.object({ jobId: ZId, kind: z.literal("prune"), params: ZPruneParams }),
-  z.object({ jobId: ZId, kind: z.literal("check"), params: ZCheckParams }),
-  z.object({ jobId: ZId, kind: z.literal("unlock"), params: ZUnlockParams }),
-  z.object({ jobId: ZId, kind: z.literal("restore"), params: ZRestoreParams }),
-  z.object({ jobId: ZId, kind: z.literal("diff"), params: ZDiffParams }),
+  z.object({ ...commandBase, kind: z.literal("init"), params: ZInitParams }),
+  z.object({ ...commandBase, kind: z.literal("backup"), params: ZBackupParams }),
+  z.object({ ...commandBase, kind: z.literal("forget"), params: ZForgetParams }),
+  z.object({
+    ...commandBase,
+    kind: z.literal("prune"),
+    params: ZPruneParams,
+    /**
+     * The separate admin credential for prune, sent only with a prune job. The agent keeps it in
+     * memory for this job and never writes it to disk; without it the regular one is used.
+     */
+    adminRepository: z.lazy(() => ZRepositoryConfig).optional(),
+  }),
+  z.object({ ...commandBase, kind: z.literal("check"), params: ZCheckParams }),
+  z.object({ ...commandBase, kind: z.literal("unlock"), params: ZUnlockParams }),
+  z.object({ ...commandBase, kind: z.literal("restore"), params: ZRestoreParams }),
+  z.object({ ...commandBase, kind: z.literal("diff"), params: ZDiffParams }),
 ]);
 export type CommandRunPayload = z.infer<typeof ZCommandRunPayload>;
 
