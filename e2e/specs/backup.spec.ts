@@ -2,8 +2,16 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AgentProcess, setupAdmin, waitFor } from "@restic-manager/testkit";
-import { ADMIN_PASSWORD, expect, ROOT, test } from "../harness.js";
+import { ADMIN_PASSWORD, AgentProcess, TestClient, waitFor } from "@restic-manager/testkit";
+import { addHostInBrowser, createAdminInBrowser } from "../flows.js";
+import { expect, ROOT, test } from "../harness.js";
+
+/** A second, API-side session to watch for the init job without driving the page. */
+async function signInApi(url: string) {
+  const client = new TestClient(url);
+  await client.call("auth.signIn", { username: "admin", password: ADMIN_PASSWORD });
+  return client;
+}
 
 test("Run now from the UI: live log and moving progress, then the snapshot on the host and the dashboard", async ({
   page,
@@ -13,39 +21,32 @@ test("Run now from the UI: live log and moving progress, then the snapshot on th
   const data = join(root, "data");
   mkdirSync(data);
   // Enough files and bytes for several progress updates.
-  for (let i = 0; i < 400; i++) writeFileSync(join(data, `file-${i}.bin`), randomBytes(256 * 1024));
+  for (let i = 0; i < 1000; i++) writeFileSync(join(data, `file-${i}.bin`), randomBytes(384 * 1024));
   const agent = new AgentProcess(join(root, "agent"));
   mkdirSync(agent.dir);
   try {
-    // Admin and enrolment through the API; the UI path for both is covered by other specs.
-    const admin = await setupAdmin(rm.url, rm.setupUrl);
-    const created = await admin.call("enrollment.create", {
-      hostname: "backup-host",
-      repoUrl: join(root, "repo"),
-      repoPassword: "e2e repo password",
+    // The operator's whole path: first-run setup, Add host, the agent started with the shown token.
+    await createAdminInBrowser(page, rm);
+    const token = await addHostInBrowser(page, rm, {
+      name: "backup-host",
+      repo: join(root, "repo"),
+      password: "e2e repo password",
     });
-    const token = (created.body.result?.data as { token: string } | undefined)?.token ?? "";
-    expect((await agent.enroll(rm.url, token)).status).toBe(0);
+    const enrolled = await agent.enroll(rm.url, token);
+    expect(enrolled.status, enrolled.stderr).toBe(0);
     agent.start();
-    const hosts = await waitFor(
-      async () => (await admin.query("hosts.list")).body.result?.data as { id: string; status: string }[],
-      (h) => h[0]?.status === "online",
-      30_000,
-      "the host online",
-    );
-    const hostId = hosts[0]?.id ?? "";
+    await expect(page.getByText("Connected", { exact: true })).toBeVisible({ timeout: 30_000 });
+    await page.getByRole("link", { name: "Open host" }).click();
+    await expect(page).toHaveURL(/\/hosts\/[0-9A-Z]{26}$/);
+    const hostId = page.url().split("/").at(-1) ?? "";
+    // The console initialises the repository on the agent's first connection.
+    const admin = await signInApi(rm.url);
     await waitFor(
       async () => (await admin.query("hosts.initStatus", { hostId })).body.result?.data as { status: string } | null,
       (j) => j?.status === "succeeded",
       60_000,
       "the repository init",
     );
-
-    await page.goto(`${rm.url}/signin`);
-    await page.getByLabel("Username", { exact: true }).fill("admin");
-    await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page).toHaveURL(`${rm.url}/`);
 
     // Set the paths on the default group.
     await page.goto(`${rm.url}/hosts/${hostId}?tab=sources`);
