@@ -294,4 +294,68 @@ describe("compiled agent binary", () => {
     const finished = await waitFinished(server, "next", 60_000);
     expect(finished.payload, finished.payload.error ?? "").toMatchObject({ status: "succeeded", exitCode: 0 });
   }, 120_000);
+
+  it("runs hooks, bandwidth caps and the maintenance jobs (Bun)", async () => {
+    const dir = tmpDir();
+    const repo = join(dir, "repo");
+    const env = { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: REPO_PASSWORD };
+    execFileSync("/usr/bin/restic", ["init"], { env, stdio: "ignore" });
+    const data = join(dir, "data");
+    mkdirSync(data);
+    writeFileSync(join(data, "a.txt"), "a\n");
+    const postOut = join(dir, "post.out");
+    server = await startFakeServer({ autoAck: true, onHello: helloWithRepo(repo, 1) });
+    const { path } = writeTestConfig(dir, { serverUrl: server.url, resticPath: "/usr/bin/restic" });
+    startRun(path);
+    await server.waitFor("config.ack", { timeoutMs: 15_000 });
+    const session = server.sessions[0]!;
+    const lines = (jobId: string) =>
+      jobEvents(server!, jobId).flatMap((e) => (e.type === "log.stream" ? e.payload.lines.map((l) => l.line) : []));
+    for (const jobId of ["b1", "b2"]) {
+      sendCommand(session, {
+        jobId,
+        kind: "backup",
+        limits: { uploadKbps: 4096, downloadKbps: null },
+        params: {
+          paths: [data],
+          excludes: [],
+          tags: ["g1"],
+          sourceGroupId: "g1",
+          hooks: {
+            pre: "echo pre $RM_JOB_ID; env | grep -c ^RESTIC_ || true",
+            post: `echo "$RM_JOB_STATUS" >> '${postOut}'`,
+            timeoutSeconds: 30,
+          },
+        },
+      });
+      const finished = await waitFinished(server, jobId, 60_000);
+      expect(finished.payload, finished.payload.error ?? "").toMatchObject({ status: "succeeded" });
+      expect(lines(jobId)).toEqual(
+        expect.arrayContaining([
+          `hook(pre): pre ${jobId}`,
+          "hook(pre): 0",
+          `$ restic --limit-upload 4096 backup --json -v --tag=g1 -- ${data}`,
+        ]),
+      );
+    }
+    expect(readFileSync(postOut, "utf8")).toBe("succeeded\nsucceeded\n");
+    const keep = {
+      keepHourly: null,
+      keepDaily: null,
+      keepWeekly: null,
+      keepMonthly: null,
+      keepYearly: null,
+      keepWithin: null,
+    };
+    sendCommand(session, { jobId: "f1", kind: "forget", params: { ...keep, keepLast: 1, tags: ["g1"], prune: true } });
+    const forget = await waitFinished(server, "f1", 60_000);
+    expect(forget.payload, forget.payload.error ?? "").toMatchObject({
+      status: "succeeded",
+      summary: { snapshotsKept: 1, snapshotsRemoved: 1 },
+    });
+    sendCommand(session, { jobId: "c1", kind: "check", params: { readDataSubset: "100%" } });
+    expect((await waitFinished(server, "c1", 60_000)).payload.status).toBe("succeeded");
+    sendCommand(session, { jobId: "u1", kind: "unlock", params: { removeAll: false } });
+    expect((await waitFinished(server, "u1", 60_000)).payload.status).toBe("succeeded");
+  }, 120_000);
 });

@@ -221,8 +221,8 @@ describe("agent connection", () => {
     session.send("rpc.request", { id: "r2", method: "fs.nothing", params: {} });
     session.send("command.run", {
       jobId: "job-1",
-      kind: "check",
-      params: { readDataSubset: null },
+      kind: "diff",
+      params: { snapshotA: "latest", snapshotB: "latest" },
     });
     session.send("command.cancel", { jobId: "job-404" });
 
@@ -238,7 +238,7 @@ describe("agent connection", () => {
     });
     const finished = await server.waitFor("job.finished");
     expect(finished.payload).toMatchObject({ jobId: "job-1", seq: 1, status: "failed", exitCode: null });
-    expect(finished.payload.error).toMatch(/cannot run check jobs yet/);
+    expect(finished.payload.error).toMatch(/cannot run diff jobs yet/);
     const error = await server.waitFor("error");
     expect(error.payload).toEqual({ code: "unknown_job", message: "no running job job-404 to cancel" });
   });

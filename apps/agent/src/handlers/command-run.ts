@@ -1,7 +1,11 @@
 import type { CommandRunPayload, JobKind } from "@restic-manager/protocol";
 import { runBackupJob } from "../jobs/backup.js";
+import { runCheckJob } from "../jobs/check.js";
+import { runForgetJob } from "../jobs/forget.js";
 import { runInitJob } from "../jobs/init.js";
+import { runPruneJob } from "../jobs/prune.js";
 import { refuseJob } from "../jobs/runner.js";
+import { runUnlockJob } from "../jobs/unlock.js";
 import type { AgentContext, ServerHandler } from "./context.js";
 
 /**
@@ -17,6 +21,10 @@ export type JobRunner<K extends JobKind = JobKind> = (
 export const jobRunners: { [K in JobKind]?: JobRunner<K> } = {
   init: runInitJob,
   backup: runBackupJob,
+  forget: runForgetJob,
+  prune: runPruneJob,
+  check: runCheckJob,
+  unlock: runUnlockJob,
 };
 
 export const handleCommandRun: ServerHandler<"command.run"> = async (payload, ctx) => {

@@ -1,9 +1,18 @@
-/** The `backup` job: `restic backup --json -v`, then the snapshot listing and repository size. */
+/**
+ * The `backup` job: the pre-hook, `restic backup --json -v`, the snapshot listing and repository
+ * size, then the post-hook. A failing pre-hook aborts the backup (restic never runs); the
+ * post-hook always runs, told the outcome in RM_JOB_STATUS, and cannot change it.
+ */
 
+import type { CommandRunPayload } from "@restic-manager/protocol";
 import type { JobRunner } from "../handlers/command-run.js";
+import type { AgentContext } from "../handlers/context.js";
 import { BackupOutput, backupArgs, toJobSummary } from "../restic/backup.js";
+import { describeHookFailure, hookEnv, runHook } from "./hooks.js";
 import { reportRepository } from "./report.js";
-import { failureReason, runJob } from "./runner.js";
+import { failureReason, type JobOutcome, type JobRun, runJob } from "./runner.js";
+
+type BackupCommand = Extract<CommandRunPayload, { kind: "backup" }>;
 
 export const runBackupJob: JobRunner<"backup"> = (command, ctx) =>
   runJob(command, ctx, async (run) => {
@@ -13,11 +22,58 @@ export const runBackupJob: JobRunner<"backup"> = (command, ctx) =>
         excludes.length > 0 ? `, excluding ${excludes.join(", ")}` : ""
       }`,
     );
+    const hooks = command.params.hooks ?? null;
+    const vars = {
+      RM_JOB_ID: command.jobId,
+      RM_JOB_KIND: "backup",
+      RM_SOURCE_GROUP: command.params.sourceGroupId ?? "",
+      RM_TAGS: command.params.tags.join(","),
+    };
+    let outcome: JobOutcome | null = null;
+    if (hooks?.pre) {
+      const result = await runHook(run, {
+        name: "pre",
+        script: hooks.pre,
+        timeoutSeconds: hooks.timeoutSeconds,
+        env: hookEnv(vars),
+      });
+      const failure = describeHookFailure("pre", result, hooks.timeoutSeconds);
+      if (failure) {
+        run.system(`${failure}: the backup was not started`);
+        outcome = {
+          status: result.cancelled || run.cancelled ? "cancelled" : "failed",
+          exitCode: null,
+          error: failure,
+          summary: null,
+        };
+      } else run.system("pre-hook succeeded");
+    }
+    if (!outcome && run.cancelled) {
+      outcome = { status: "cancelled", exitCode: null, error: "Cancelled before restic started.", summary: null };
+    }
+    outcome ??= await backup(command, ctx, run);
+    if (hooks?.post) {
+      const status = outcome.status === "succeeded" ? "succeeded" : "failed";
+      const result = await runHook(run, {
+        name: "post",
+        script: hooks.post,
+        timeoutSeconds: hooks.timeoutSeconds,
+        env: hookEnv({ ...vars, RM_JOB_STATUS: status }),
+      });
+      const failure = describeHookFailure("post", result, hooks.timeoutSeconds);
+      run.system(failure ? `${failure}; the backup stays ${outcome.status}` : "post-hook succeeded");
+    }
+    return outcome;
+  });
+
+async function backup(command: BackupCommand, ctx: AgentContext, run: JobRun): Promise<JobOutcome> {
+  {
     const output = new BackupOutput({
       onProgress: (progress) => run.progress(progress),
       onLine: (stream, line) => run.line(stream, line),
     });
     const proc = run.spawn(backupArgs(command.params), {
+      record: true,
       onStdoutLine: (line) => output.stdout(line),
       onStderrLine: (line) => output.stderr(line),
     });
@@ -55,4 +111,5 @@ export const runBackupJob: JobRunner<"backup"> = (command, ctx) =>
       error: null,
       summary: toJobSummary(summary, { snapshotId: report.snapshotId, errorCount: output.errorCount }),
     };
-  });
+  }
+}

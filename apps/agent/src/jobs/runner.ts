@@ -18,7 +18,8 @@ import {
 import type { AgentContext } from "../handlers/context.js";
 import { redact, registerSecret } from "../log.js";
 import type { BackupProgress } from "../restic/backup.js";
-import { type ResticProcess, type ResticRunOptions, resticEnv, runRestic } from "../restic/run.js";
+import { formatCommandLine, limitArgs, parseJsonObject, stripAnsi } from "../restic/common.js";
+import { type ResticExit, type ResticProcess, type ResticRunOptions, resticEnv, runRestic } from "../restic/run.js";
 import type { JobStream } from "./outbox.js";
 
 export type LogStreamName = (typeof LOG_STREAMS)[number];
@@ -43,6 +44,13 @@ export interface SpawnOptions {
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   collectStdoutBytes?: number;
+  /** Record the command line as a `system` log line (`$ restic ...`) before starting it. */
+  record?: boolean;
+}
+
+/** Anything a cancel must stop: restic, or a hook's process group. */
+export interface Stoppable {
+  terminate(): Promise<void>;
 }
 
 /** One line for the wire: no NUL, no line breaks inside, at most MAX_LOG_LINE_CHARS, secrets masked. */
@@ -62,7 +70,9 @@ export class JobRun {
   readonly kind: JobKind;
   readonly resticVersion: string | null;
   #cancelled = false;
-  #current: ResticProcess | null = null;
+  #current: Stoppable | null = null;
+  /** Global flags (bandwidth caps) every restic call of this job carries before its subcommand. */
+  readonly globalArgs: readonly string[];
   #lines: LogLine[] = [];
   #batchBytes = 0;
   #nextLine = 0;
@@ -81,6 +91,7 @@ export class JobRun {
     this.jobId = command.jobId;
     this.kind = command.kind;
     this.resticVersion = ctx.restic().version;
+    this.globalArgs = limitArgs(command.limits);
   }
 
   get cancelled(): boolean {
@@ -186,21 +197,66 @@ export class JobRun {
   spawn(args: string[], options: SpawnOptions = {}): ResticProcess {
     if (!this.restic) throw new Error("restic is not available to this job");
     const registry = this.ctx.processes;
+    const { record, ...rest } = options;
+    const argv = [...this.globalArgs, ...args];
+    if (record) this.system(formatCommandLine("restic", argv));
     const run: ResticRunOptions = {
       resticPath: this.restic.path,
-      args,
+      args: argv,
       env: this.restic.env,
-      ...options,
+      ...rest,
       onSpawn: (pid) => registry.add(pid, this.jobId),
       onExit: (pid) => registry.remove(pid),
     };
     const proc = runRestic(run);
-    this.#current = proc;
-    void proc.done.then(() => {
-      if (this.#current === proc) this.#current = null;
-    });
+    this.track(proc, proc.done);
     if (this.#cancelled) void proc.terminate();
     return proc;
+  }
+
+  /** Makes `proc` the process a cancel stops, until `done` settles. */
+  track(proc: Stoppable, done: Promise<unknown>): void {
+    this.#current = proc;
+    void done.then(() => {
+      if (this.#current === proc) this.#current = null;
+    });
+  }
+
+  /** Records a hook's (or any helper's) process group for orphan cleanup after an agent crash. */
+  get processes() {
+    return this.ctx.processes;
+  }
+
+  /**
+   * Runs restic with its output streamed into the job log as text (ANSI stripped, blank lines
+   * dropped) and the command line recorded. Returns the exit and restic's reason on failure.
+   */
+  async runStreamed(args: string[]): Promise<{ exit: ResticExit; reason: string | null; stderrHead: string[] }> {
+    const stderr: string[] = [];
+    const stderrHead: string[] = [];
+    let fatal: string | null = null;
+    const emit = (stream: LogStreamName, raw: string) => {
+      const json = parseJsonObject(raw);
+      let line = stripAnsi(raw).trimEnd();
+      if (json?.message_type === "exit_error" && typeof json.message === "string") {
+        fatal = json.message.replace(/^Fatal: /, "");
+        line = `Fatal: ${fatal}`;
+      } else if (line.startsWith("Fatal: ")) fatal = line.slice("Fatal: ".length);
+      if (!line.trim()) return;
+      if (stream === "stderr") {
+        if (stderrHead.length < 20) stderrHead.push(line);
+        stderr.push(line);
+        if (stderr.length > 50) stderr.shift();
+      }
+      this.line(stream, line);
+    };
+    const proc = this.spawn(args, {
+      record: true,
+      onStdoutLine: (line) => emit("stdout", line),
+      onStderrLine: (line) => emit("stderr", line),
+    });
+    const exit = await proc.done;
+    return { exit, reason: exit.exitCode === 0 ? null : failureReason(exit, fatal, stderr), stderrHead };
   }
 
   /** Spawns restic, collecting stdout; resolves with it and the exit. */
@@ -219,7 +275,10 @@ export class JobRun {
 }
 
 /** restic path and environment for a job, or why the job cannot run. */
-function prepareRestic(ctx: AgentContext): { path: string; env: NodeJS.ProcessEnv } | { error: string } {
+function prepareRestic(
+  ctx: AgentContext,
+  command: CommandRunPayload,
+): { path: string; env: NodeJS.ProcessEnv } | { error: string } {
   const restic = ctx.restic();
   if (!restic.path || restic.error) {
     return { error: `restic is not usable on this host: ${restic.error ?? "not found"}` };
@@ -237,9 +296,13 @@ function prepareRestic(ctx: AgentContext): { path: string; env: NodeJS.ProcessEn
     };
   }
   registerSecret(stored.repository.password);
+  // prune's separate admin credential: in this job's environment only, never on disk, masked in
+  // every log line like the regular password.
+  const admin = command.kind === "prune" ? (command.adminRepository ?? null) : null;
+  if (admin) registerSecret(admin.password);
   return {
     path: restic.path,
-    env: resticEnv({ repository: stored.repository, cacheDir: join(ctx.stateDir, "cache") }),
+    env: resticEnv({ repository: admin ?? stored.repository, cacheDir: join(ctx.stateDir, "cache") }),
   };
 }
 
@@ -257,7 +320,7 @@ export async function runJob(
     ctx.log.warn(`job ${command.jobId} already ran on this agent; ignored the repeated command.run`);
     return;
   }
-  const restic = prepareRestic(ctx);
+  const restic = prepareRestic(ctx, command);
   const run = new JobRun(command, ctx, stream, "error" in restic ? null : restic);
   ctx.runningJobs.set(command.jobId, { kind: command.kind, cancel: () => run.cancel() });
   ctx.log.info(`${command.kind} job ${command.jobId} started`);

@@ -95,3 +95,21 @@ export function describeResticError(error: unknown): string {
   if (op || path || cause) return [op, path].filter(Boolean).join(" ") + (cause ? `: ${cause}` : "");
   return JSON.stringify(error).slice(0, 1000);
 }
+
+/** restic's global flags for the job's bandwidth caps (KiB/s); they go before the subcommand. */
+export function limitArgs(limits: { uploadKbps: number | null; downloadKbps: number | null } | null | undefined) {
+  const args: string[] = [];
+  if (limits?.uploadKbps) args.push("--limit-upload", String(limits.uploadKbps));
+  if (limits?.downloadKbps) args.push("--limit-download", String(limits.downloadKbps));
+  return args;
+}
+
+/**
+ * An argument array as the one line an operator would type: `$ restic --limit-upload 2048 backup
+ * --json -- /srv/data`. Arguments with spaces or shell characters are single-quoted. Secrets
+ * never reach argv (they travel in the environment), so the line is safe to record.
+ */
+export function formatCommandLine(program: string, args: readonly string[]): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+  return `$ ${[program, ...args].map(quote).join(" ")}`;
+}
