@@ -1,6 +1,6 @@
 import { type Database, hostCredentials, hosts, jobs } from "@restic-manager/db";
 import type { ResticInfo } from "@restic-manager/protocol";
-import { and, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
@@ -259,9 +259,5 @@ export class HostService {
       ...(fleet ?? { hosts: 0, online: 0, offline: 0, repoSizeBytes: 0, snapshots: 0 }),
       last24h: recent ?? { succeeded: 0, failed: 0 },
     };
-  }
-
-  recent(limit: number) {
-    return this.db.select(HOST_COLUMNS).from(hosts).orderBy(desc(hosts.createdAt)).limit(limit);
   }
 }
