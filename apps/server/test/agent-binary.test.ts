@@ -2,77 +2,37 @@
  * The real compiled agent against a real server on loopback: enrol, come online with its
  * versions, go offline when killed, and come back by itself after a server restart.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { AGENT_BINARY, AgentProcess, REPO_ROOT } from "@restic-manager/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootServer, createEnrollment, removeDir, signedInAdmin, type TestClient, type TestServer } from "./harness.js";
 
-const ROOT = resolve(import.meta.dirname, "../../..");
-const BINARY = join(ROOT, "apps/agent/bin", `restic-manager-agent-linux-${process.arch === "arm64" ? "arm64" : "x64"}`);
 const CANARY = "agent-canary-Pa55-9d1e";
 const FAST = { gateway: { heartbeatIntervalSeconds: 1 }, offlineAfterMs: 3000 };
 
 let server: TestServer;
 let admin: TestClient;
-let agentDir: string;
-const children: ChildProcess[] = [];
+let agent: AgentProcess;
 
 beforeAll(() => {
-  if (!existsSync(BINARY)) {
+  if (!existsSync(AGENT_BINARY)) {
     // `npm test` builds first; a lone `vitest run` builds the agent here rather than skipping.
-    const res = spawnSync("npm", ["run", "build", "-w", "apps/agent"], { cwd: ROOT, stdio: "inherit" });
+    const res = spawnSync("npm", ["run", "build", "-w", "apps/agent"], { cwd: REPO_ROOT, stdio: "inherit" });
     if (res.status !== 0) throw new Error("could not build the agent binary");
   }
-  agentDir = mkdtempSync(join(tmpdir(), "rm-agent-"));
+  // AgentProcess runs the binary asynchronously: the server under test lives in this process.
+  agent = new AgentProcess(mkdtempSync(join(tmpdir(), "rm-agent-")));
 }, 300_000);
 
 afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  await agent?.stop("SIGKILL");
   await server?.close();
   if (server) removeDir(server.dataDir);
-  removeDir(agentDir);
+  removeDir(agent.dir);
 });
-
-const agentEnv = (extra: Record<string, string> = {}) => ({
-  ...process.env,
-  RM_AGENT_CONFIG: join(agentDir, "agent.yaml"),
-  RM_AGENT_LOG_FORMAT: "json",
-  ...extra,
-});
-
-/** Async on purpose: the server under test runs in this process, so spawnSync would starve it. */
-function runAgent(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(BINARY, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("exit", (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
-
-function startAgent(): { child: ChildProcess; output: string[] } {
-  const output: string[] = [];
-  const child = spawn(BINARY, ["run"], { env: agentEnv(), stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-  children.push(child);
-  return { child, output };
-}
 
 async function hostStatus(hostId: string) {
   const res = await admin.query("hosts.get", { hostId });
@@ -88,37 +48,37 @@ describe("compiled agent", () => {
     admin = await signedInAdmin(server);
     ({ token } = await createEnrollment(admin, "agent-host", CANARY));
 
-    const res = await runAgent(["enroll", "--server", server.listenUrl], agentEnv({ RM_TOKEN: token }));
+    const res = await agent.enroll(server.listenUrl, token);
     expect(res.stderr + res.stdout).not.toContain(CANARY);
     expect(res.status, res.stderr).toBe(0);
     const hosts = (await admin.query("hosts.list")).body.result?.data as { id: string }[];
     expect(hosts).toHaveLength(1);
     hostId = hosts[0]?.id ?? "";
 
-    const again = await runAgent(
-      ["enroll", "--server", server.listenUrl, "--force"],
-      agentEnv({ RM_TOKEN: token, RM_AGENT_CONFIG: join(agentDir, "other.yaml") }),
-    );
+    const again = await agent.exec(["enroll", "--server", server.listenUrl, "--force"], {
+      RM_TOKEN: token,
+      RM_AGENT_CONFIG: join(agent.dir, "other.yaml"),
+    });
     expect(again.status, again.stderr).not.toBe(0);
     expect(again.stderr).toMatch(/already used/);
   });
 
   it("comes online with its versions, and keeps the repository password only in secrets.enc", async () => {
-    const agent = startAgent();
+    const child = agent.start();
     await expect.poll(async () => (await hostStatus(hostId)).status, { timeout: 20_000 }).toBe("online");
     const host = await hostStatus(hostId);
     expect(host.agentVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(host.resticVersion).toMatch(/^0\.\d+\.\d+/);
 
     // Wait for the config.update to land in the secrets file.
-    await expect.poll(() => existsSync(join(agentDir, "secrets.enc")), { timeout: 10_000 }).toBe(true);
-    for (const file of readdirSync(agentDir, { recursive: true }) as string[]) {
-      const path = join(agentDir, file);
+    await expect.poll(() => existsSync(join(agent.dir, "secrets.enc")), { timeout: 10_000 }).toBe(true);
+    for (const file of readdirSync(agent.dir, { recursive: true }) as string[]) {
+      const path = join(agent.dir, file);
       if (!statSync(path).isFile()) continue;
       expect(readFileSync(path).includes(Buffer.from(CANARY)), `${file} contains the password`).toBe(false);
     }
-    expect(statSync(join(agentDir, "secrets.enc")).mode & 0o777).toBe(0o600);
-    const cmdline = readFileSync(`/proc/${agent.child.pid}/cmdline`, "utf8");
+    expect(statSync(join(agent.dir, "secrets.enc")).mode & 0o777).toBe(0o600);
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8");
     expect(cmdline).not.toContain(CANARY);
     expect(cmdline).not.toContain(token);
     expect(agent.output.join("")).not.toContain(CANARY);
@@ -126,11 +86,10 @@ describe("compiled agent", () => {
   }, 60_000);
 
   it("goes offline when the agent dies, and is back online after a server restart without help", async () => {
-    const running = children.at(-1);
-    running?.kill("SIGKILL");
+    await agent.stop("SIGKILL");
     await expect.poll(async () => (await hostStatus(hostId)).status, { timeout: 10_000 }).toBe("offline");
 
-    startAgent();
+    agent.start();
     await expect.poll(async () => (await hostStatus(hostId)).status, { timeout: 20_000 }).toBe("online");
 
     const port = new URL(server.listenUrl).port;

@@ -1,4 +1,4 @@
-import { type Database, hosts, newId, sourceGroups } from "@restic-manager/db";
+import { type Database, hosts, newId, sourceGroups, type Transaction } from "@restic-manager/db";
 import { and, asc, eq, ne } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
@@ -124,9 +124,7 @@ export class SourceGroupService {
   }
 }
 
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
-
-async function assertNameFree(tx: Tx, hostId: string, name: string, exceptId?: string) {
+async function assertNameFree(tx: Transaction, hostId: string, name: string, exceptId?: string) {
   const rows = await tx
     .select({ id: sourceGroups.id })
     .from(sourceGroups)

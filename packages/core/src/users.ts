@@ -1,4 +1,4 @@
-import { type Database, newId, type Role, sessions, users } from "@restic-manager/db";
+import { type Database, newId, type Role, sessions, type Transaction, users } from "@restic-manager/db";
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { normaliseUsername, validateNewPassword } from "./auth.js";
@@ -80,9 +80,7 @@ export class UserService {
   }
 }
 
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
-
-async function assertAnotherAdmin(tx: Tx, exceptUserId: string) {
+async function assertAnotherAdmin(tx: Transaction, exceptUserId: string) {
   const [other] = await tx
     .select({ id: users.id })
     .from(users)

@@ -6,6 +6,8 @@ import * as schema from "./schema.js";
 import { queueWrites } from "./write-queue.js";
 
 export type Database = LibSQLDatabase<typeof schema>;
+/** The handle a `db.transaction(async (tx) => …)` callback receives. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface DatabaseHandle {
   db: Database;
