@@ -4,11 +4,13 @@ import type { Backoff } from "./backoff.js";
 import type { AgentConfig } from "./config.js";
 import { AgentConnection, type RunOutcome } from "./connection.js";
 import { type AgentContext, dispatchServerMessage } from "./handlers/index.js";
-import { collectHostFacts } from "./host.js";
+import { reportScheduleFire } from "./handlers/schedule-set.js";
+import { collectHostFacts, hostTimeZone } from "./host.js";
 import { Outbox } from "./jobs/outbox.js";
 import { type Logger, registerSecret, silentLogger } from "./log.js";
 import { locateRestic } from "./restic/locate.js";
 import { ProcessRegistry } from "./restic/processes.js";
+import { loadScheduleSet, Scheduler, schedulesFileFor } from "./scheduler.js";
 import { SecretsStore } from "./secrets.js";
 import { agentVersion } from "./version.js";
 
@@ -60,6 +62,12 @@ export function createAgent(options: AgentOptions): Agent {
     log: log.child("outbox"),
   });
   const processes = new ProcessRegistry(join(stateDir, "restic-processes.json"), log.child("processes"));
+  // A fire only asks the server to run the schedule's backups (see reportScheduleFire).
+  const schedulerLog = log.child("scheduler");
+  const scheduler = new Scheduler({
+    onFire: (fire) => reportScheduleFire(fire, { send: (wire) => connection.send(wire), log: schedulerLog }),
+    log: schedulerLog,
+  });
 
   const context: AgentContext = {
     config,
@@ -72,6 +80,7 @@ export function createAgent(options: AgentOptions): Agent {
     processes,
     stateDir,
     runningJobs: new Map(),
+    scheduler,
   };
 
   const connection: AgentConnection = new AgentConnection({
@@ -88,7 +97,13 @@ export function createAgent(options: AgentOptions): Agent {
       // Bounded like the protocol field, so an odd path can never make hello unsendable.
       restic = { ...probed, error: probed.error?.slice(0, 1024) ?? null };
       if (restic.error) log.warn(`restic: ${restic.error}`);
-      return { protocolVersion: PROTOCOL_VERSION, agentVersion, ...collectHostFacts(), restic };
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        agentVersion,
+        ...collectHostFacts(),
+        timezone: hostTimeZone(),
+        restic,
+      };
     },
     // Unacknowledged job events go out first; heartbeats wait for this promise.
     onSession: () => outbox.onSession(),
@@ -114,10 +129,21 @@ export function createAgent(options: AgentOptions): Agent {
         log.error(`cannot read the job spool ${config.spoolDir}: ${(error as Error).message}`);
       }
       if (stopped) return { kind: "stopped" };
+      // The last schedule set the server sent keeps firing while the console is unreachable;
+      // the server sends the current one again after hello.
+      const schedulesFile = schedulesFileFor(stateDir);
+      try {
+        const set = loadScheduleSet(schedulesFile);
+        if (set) scheduler.apply(set);
+        else log.info(`no stored schedules in ${schedulesFile}; waiting for the console to send them`);
+      } catch (error) {
+        log.error(`ignored the stored schedules: ${(error as Error).message}; the console sends them on connect`);
+      }
       return connection.run();
     },
     async stop() {
       stopped = true;
+      scheduler.stop();
       const running = [...context.runningJobs.values()];
       for (const job of running) job.cancel();
       // Give cancelled jobs time to stop restic and put job.finished in the spool.

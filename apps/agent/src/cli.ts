@@ -20,7 +20,8 @@ Commands:
            credentials and write the agent config. The token may also come from RM_TOKEN, which
            keeps it out of the process list.
   run      Connect to the server and serve until SIGTERM or SIGINT.
-  status   Show the config path, server, host id, restic and secrets-file state (never secrets).
+  status   Show the config path, server, host id, restic and secrets-file state (never secrets),
+           and the armed schedules with their next fire.
   version  Print the agent version.
 
 Options:

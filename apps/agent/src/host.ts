@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { AgentOs } from "@restic-manager/protocol";
+import { type AgentOs, ZTimeZone } from "@restic-manager/protocol";
 
 /** Host facts reported in `hello` and the enrolment request. */
 export interface HostFacts {
@@ -24,4 +24,22 @@ export function collectHostFacts(): HostFacts {
     os: OS_BY_PLATFORM[process.platform] ?? "other",
     arch: process.arch.toLowerCase().replace(/[^a-z0-9_]/g, "_"),
   };
+}
+
+/**
+ * The host's IANA time zone, reported in `hello`; the server arms schedules in it by default.
+ * "UTC" when the runtime reports none, or one this runtime or the protocol would refuse.
+ */
+export function hostTimeZone(
+  resolve: () => string | undefined = () => Intl.DateTimeFormat().resolvedOptions().timeZone,
+): string {
+  let zone: string | undefined;
+  try {
+    zone = resolve();
+    if (!zone || !ZTimeZone.safeParse(zone).success) return "UTC";
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return zone;
+  } catch {
+    return "UTC";
+  }
 }

@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.js";
 import { AgentGateway } from "./gateway/gateway.js";
 import { buildHttpServer } from "./http/server.js";
 import { startOfflineSweeper } from "./tickers/offline-sweeper.js";
+import { startSchedulers } from "./tickers/scheduler.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface RunningServer {
@@ -31,6 +32,8 @@ export interface StartOptions {
   gateway?: { heartbeatIntervalSeconds?: number; helloTimeoutMs?: number };
   offlineAfterMs?: number;
   jobLeaseMs?: number;
+  /** Scheduler loop periods (tests shorten them). */
+  tickers?: { scheduleMs?: number; maintenanceMs?: number };
 }
 
 export async function startServer(
@@ -61,7 +64,9 @@ export async function startServer(
     const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
     gateway.attach(app.server);
     core.jobs.setAgentLink(gateway);
+    core.maintenance.setAgentLink(gateway);
     const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs, options.jobLeaseMs);
+    const schedulers = startSchedulers(core, logger, options.tickers);
     await app.listen({ host: config.host, port: config.port });
 
     const address = app.server.address();
@@ -89,6 +94,7 @@ export async function startServer(
         closing ??= (async () => {
           runtime.ready = false;
           sweeper.stop();
+          schedulers.stop();
           await gateway.close();
           await app.close();
           handle.close();

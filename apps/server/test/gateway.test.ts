@@ -122,7 +122,12 @@ describe("enrolment", () => {
     const server = await boot();
     const { admin, hostId } = await enrolledHost(server, "canary-enrol-pw-123");
     const creds = await admin.query("hosts.credentials", { hostId });
-    expect(creds.body.result?.data).toEqual({ url: "/srv/restic/web-01", username: null, hasPassword: true });
+    expect(creds.body.result?.data).toEqual({
+      url: "/srv/restic/web-01",
+      username: null,
+      hasPassword: true,
+      admin: null,
+    });
     const all = [await admin.query("hosts.list"), await admin.query("hosts.get", { hostId }), creds];
     for (const r of all) expect(r.text).not.toContain("canary-enrol-pw-123");
     const audit = await admin.query("audit.list", {});

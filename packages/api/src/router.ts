@@ -4,6 +4,8 @@ import { authRouter } from "./routers/auth.js";
 import { enrollmentRouter } from "./routers/enrollment.js";
 import { hostsRouter } from "./routers/hosts.js";
 import { jobsRouter } from "./routers/jobs.js";
+import { repoRouter } from "./routers/repo.js";
+import { schedulesRouter } from "./routers/schedules.js";
 import { sourcesRouter } from "./routers/sources.js";
 import { usersRouter } from "./routers/users.js";
 import { router } from "./trpc.js";
@@ -17,6 +19,8 @@ export const appRouter = router({
   enrollment: enrollmentRouter,
   jobs: jobsRouter,
   sources: sourcesRouter,
+  schedules: schedulesRouter,
+  repo: repoRouter,
 });
 
 /** The API's type. Scripts use it with `@trpc/client` and an API token. */

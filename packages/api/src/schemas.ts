@@ -89,10 +89,47 @@ export const ZJobListRequest = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+const keep = z.number().int().min(1, "At least 1, or leave it empty.").max(1_000_000).nullable();
+export const ZRetention = z.object({
+  keepLast: keep,
+  keepHourly: keep,
+  keepDaily: keep,
+  keepWeekly: keep,
+  keepMonthly: keep,
+  keepYearly: keep,
+  keepWithin: z.string().trim().max(32).nullable(),
+});
+
 export const ZSourceGroupFields = z.object({
   name: z.string().trim().min(1, "Name the group, e.g. etc or databases.").max(64),
   includePaths: z.array(z.string().max(4096)).max(1000),
   excludePatterns: z.array(z.string().max(4096)).max(1000),
+  retention: ZRetention.optional(),
+  retryMax: z.number().int().min(0).max(100).optional(),
+  retryBackoffSeconds: z.number().int().min(10).max(86_400).optional(),
+  /** Omit to keep the stored hook; null or "" clears it. */
+  preHook: z.string().max(16_384).nullable().optional(),
+  postHook: z.string().max(16_384).nullable().optional(),
+  hookTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
 });
 export const ZCreateSourceGroupRequest = ZSourceGroupFields.extend({ hostId: ZId });
 export const ZUpdateSourceGroupRequest = ZSourceGroupFields.extend({ groupId: ZId });
+
+export const ZBandwidth = z.object({
+  uploadKbps: z.number().int().min(1).max(100_000_000).nullable(),
+  downloadKbps: z.number().int().min(1).max(100_000_000).nullable(),
+});
+
+export const ZScheduleFields = z.object({
+  cron: z.string().max(128),
+  enabled: z.boolean(),
+  sourceGroupIds: z.array(ZId).min(1, "Pick at least one source group.").max(64),
+});
+
+export const ZMaintenanceSettings = z.object({
+  enabled: z.boolean(),
+  forgetCron: z.string().max(128).nullable(),
+  pruneCron: z.string().max(128).nullable(),
+  checkCron: z.string().max(128).nullable(),
+  checkSubsetPct: z.number().int().min(0).max(100),
+});

@@ -3,7 +3,7 @@ import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 
 /** Who did something: a signed-in user, an API token, an agent or the server itself. */
 export interface Actor {
-  kind: "user" | "token" | "agent" | "system";
+  kind: "user" | "token" | "agent" | "system" | "schedule" | "maintenance";
   id: string;
   name: string;
   ip?: string | null | undefined;

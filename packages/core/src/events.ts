@@ -16,6 +16,10 @@ export interface DomainEvents {
   "job.logs": { jobId: string; lines: JobLogLine[] };
   /** A job's latest progress. Not every update is persisted before it is published. */
   "job.progress": { jobId: string; progress: Record<string, unknown> };
+  /** The host's schedule set changed (a connected agent gets schedule.set) or its agent acked one. */
+  "host.schedules_changed": { hostId: string };
+  /** Host settings shown on its pages changed (bandwidth, maintenance, pending runs). */
+  "host.changed": { hostId: string };
   /** A host's snapshot list or repository stats changed. */
   "host.snapshots": { hostId: string };
 }

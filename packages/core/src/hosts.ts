@@ -19,7 +19,14 @@ export const credentialSlot = (hostId: string): SecretSlot => ({
   rowId: hostId,
 });
 
+export const adminCredentialSlot = (hostId: string): SecretSlot => ({
+  table: "host_credentials",
+  column: "admin_password_enc",
+  rowId: hostId,
+});
+
 export interface AgentHello {
+  timezone?: string | undefined;
   protocolVersion: number;
   agentVersion: string;
   hostname: string;
@@ -50,6 +57,20 @@ const HOST_COLUMNS = {
   lastBackupStatus: hosts.lastBackupStatus,
   snapshotCount: hosts.snapshotCount,
   repoSizeBytes: hosts.repoSizeBytes,
+  timezone: hosts.timezone,
+  scheduleVersion: hosts.scheduleVersion,
+  scheduleAckedVersion: hosts.scheduleAckedVersion,
+  scheduleAckError: hosts.scheduleAckError,
+  repoLockError: hosts.repoLockError,
+};
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 export class HostService {
@@ -60,8 +81,23 @@ export class HostService {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Every host, with the one enabled schedule that backs up all its groups when there is exactly
+   * one (the dashboard's "Run all groups"); two indexed lookups per host, no scan of jobs.
+   */
   list() {
-    return this.db.select(HOST_COLUMNS).from(hosts).orderBy(hosts.name);
+    return this.db
+      .select({
+        ...HOST_COLUMNS,
+        coveringScheduleId: sql<string | null>`(
+          SELECT CASE WHEN count(*) = 1 THEN max(s.id) END FROM schedules s
+          WHERE s.host_id = ${hosts.id} AND s.enabled = 1
+            AND (SELECT count(*) FROM schedule_source_groups x WHERE x.schedule_id = s.id)
+              = (SELECT count(*) FROM source_groups g WHERE g.host_id = ${hosts.id})
+        )`,
+      })
+      .from(hosts)
+      .orderBy(hosts.name);
   }
 
   async get(hostId: string) {
@@ -92,6 +128,7 @@ export class HostService {
         arch: hello.arch,
         resticVersion: hello.restic.version,
         resticError: hello.restic.error,
+        ...(hello.timezone && isTimeZone(hello.timezone) ? { timezone: hello.timezone } : {}),
       })
       .where(and(eq(hosts.id, hostId), sql`${hosts.revokedAt} IS NULL`));
     this.events.emit("host.status", { hostId, status: "online" });
@@ -156,14 +193,77 @@ export class HostService {
     };
   }
 
-  /** What the edit form shows: never the password itself. */
+  /** What the edit form shows: never the passwords themselves. */
   async redactedCredentials(hostId: string) {
     await this.get(hostId);
     const [row] = await this.db
-      .select({ url: hostCredentials.repoUrl, username: hostCredentials.repoUsername })
+      .select({
+        url: hostCredentials.repoUrl,
+        username: hostCredentials.repoUsername,
+        adminUsername: hostCredentials.adminUsername,
+        hasAdminPassword: sql<number>`${hostCredentials.adminPasswordEnc} IS NOT NULL`,
+      })
       .from(hostCredentials)
       .where(eq(hostCredentials.hostId, hostId));
-    return row ? { url: row.url, username: row.username, hasPassword: true } : null;
+    return row
+      ? {
+          url: row.url,
+          username: row.username,
+          hasPassword: true,
+          admin: row.hasAdminPassword ? { username: row.adminUsername } : null,
+        }
+      : null;
+  }
+
+  /** The prune credential, for the prune command only (the jobs service's resolver). */
+  async adminCredentialsFor(hostId: string): Promise<RepositoryCredentials | null> {
+    const [row] = await this.db.select().from(hostCredentials).where(eq(hostCredentials.hostId, hostId));
+    if (!row?.adminPasswordEnc) return null;
+    return {
+      url: row.repoUrl,
+      username: row.adminUsername,
+      password: this.secrets.decryptString(row.adminPasswordEnc, adminCredentialSlot(hostId)),
+    };
+  }
+
+  /**
+   * Sets or clears the second credential slot: a non-append-only user for prune. It is never
+   * pushed in config.update; only a prune command carries it.
+   */
+  async updateAdminCredentials(
+    hostId: string,
+    input: { username: string | null; password: string } | null,
+    actor: Actor,
+  ): Promise<void> {
+    const host = await this.get(hostId);
+    await this.db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select({ hostId: hostCredentials.hostId })
+        .from(hostCredentials)
+        .where(eq(hostCredentials.hostId, hostId));
+      if (!existing) {
+        throw new DomainError("PRECONDITION_FAILED", "Set the repository connection before the prune credential.");
+      }
+      await tx
+        .update(hostCredentials)
+        .set(
+          input
+            ? {
+                adminUsername: input.username,
+                adminPasswordEnc: this.secrets.encrypt(input.password, adminCredentialSlot(hostId)),
+              }
+            : { adminUsername: null, adminPasswordEnc: null },
+        )
+        .where(eq(hostCredentials.hostId, hostId));
+      await writeAudit(tx, actor, {
+        action: "host.admin_credentials_update",
+        target: { type: "host", id: hostId },
+        summary: input
+          ? `set the prune (admin) credential of "${host.name}"${input.username ? ` for user ${input.username}` : ""}`
+          : `removed the prune (admin) credential of "${host.name}"; prune uses the regular credential`,
+      });
+    });
+    this.events.emit("host.changed", { hostId });
   }
 
   /** Replaces the repository connection. An omitted password keeps the stored one. */

@@ -10,13 +10,20 @@ import {
   hosts,
   type JobKind,
   type JobStatus,
+  type JobTrigger,
   jobLogs,
   jobs,
   newId,
   snapshots,
   sourceGroups,
 } from "@restic-manager/db";
-import type { AgentMessage, CommandRunPayload, ServerMessageType, ServerPayload } from "@restic-manager/protocol";
+import type {
+  AgentMessage,
+  BandwidthLimits,
+  CommandRunPayload,
+  ServerMessageType,
+  ServerPayload,
+} from "@restic-manager/protocol";
 import { and, desc, eq, gt, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
 import { type Actor, SYSTEM_ACTOR, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
@@ -39,8 +46,29 @@ type JobEvent = Extract<AgentMessage, { type: "job.started" | "job.progress" | "
 
 const actorString = (a: Actor) => `${a.kind}:${a.id}`;
 
+export interface DispatchOptions {
+  trigger?: JobTrigger;
+  scheduleId?: string;
+  scheduledFor?: Date;
+  /** Wait behind a running job instead of refusing. */
+  queue?: boolean;
+  /** Per-run bandwidth override; absent = the host's caps. */
+  limits?: BandwidthLimits;
+}
+
+/** Secrets a command needs at send time, never stored with the job. */
+export interface JobResolvers {
+  hooks(groupId: string): Promise<{ preHook: string | null; postHook: string | null; timeoutSeconds: number }>;
+  adminRepository(hostId: string): Promise<{ url: string; username: string | null; password: string } | null>;
+}
+
+/** restic's words for "someone else holds the lock". */
+const LOCK_ERROR = /already locked|unable to create lock|repository is locked|lock .* (held|is stale)/i;
+
 export class JobService {
   #link: AgentLink | null = null;
+  #resolvers: JobResolvers | null = null;
+  readonly #hostChains = new Map<string, Promise<unknown>>();
   /** Snapshot listings arriving in parts, by reportId. */
   readonly #reports = new Map<string, { hostId: string; parts: Map<number, unknown[]>; expected: number }>();
 
@@ -58,72 +86,177 @@ export class JobService {
   // Dispatch
   // -------------------------------------------------------------------------------------------
 
-  /** Creates the job row and sends command.run. Refuses when the host is busy or offline. */
+  /**
+   * Creates the job row and sends command.run. Refuses when the host is offline. When the host is
+   * busy it refuses too, unless `options.queue`: then the job waits, queued, and is sent when the
+   * running one ends (a schedule over several groups runs them one after another). A job for a
+   * schedule slot that already has one returns that job instead (`duplicate`).
+   */
   async dispatch(
     hostId: string,
     command: { kind: JobKind; params: Record<string, unknown>; sourceGroupId?: string | null },
     actor: Actor,
-  ) {
-    const jobId = newId();
-    const host = await this.db.transaction(async (tx) => {
-      const [h] = await tx.select({ name: hosts.name, status: hosts.status }).from(hosts).where(eq(hosts.id, hostId));
-      if (!h) throw new DomainError("NOT_FOUND", "No such host.");
-      if (h.status === "revoked")
-        throw new DomainError("PRECONDITION_FAILED", `"${h.name}" is revoked; it runs no jobs.`);
-      if (!this.#link?.isConnected(hostId)) {
-        throw new DomainError(
-          "PRECONDITION_FAILED",
-          `"${h.name}" is offline, so the ${command.kind} cannot start now. Check that its agent is running.`,
-        );
-      }
-      const [active] = await tx
-        .select({ id: jobs.id, kind: jobs.kind, status: jobs.status })
-        .from(jobs)
-        .where(and(eq(jobs.hostId, hostId), inArray(jobs.status, ACTIVE_STATUSES)))
-        .limit(1);
-      if (active) {
-        throw new DomainError(
-          "CONFLICT",
-          `"${h.name}" is already running a ${active.kind} job (${active.id}, ${active.status}). Wait for it to finish or cancel it.`,
-        );
-      }
-      await tx.insert(jobs).values({
-        id: jobId,
-        hostId,
-        kind: command.kind,
-        status: "queued",
-        sourceGroupId: command.sourceGroupId ?? null,
-        actor: actorString(actor),
-        actorName: actor.name,
-        params: command.params,
-        createdAt: new Date(this.now()),
+    options: DispatchOptions = {},
+  ): Promise<{ jobId: string; queuedBehind: boolean; duplicate: boolean }> {
+    return this.#serial(hostId, async () => {
+      const jobId = newId();
+      const outcome = await this.db.transaction(async (tx) => {
+        const [h] = await tx.select({ name: hosts.name, status: hosts.status }).from(hosts).where(eq(hosts.id, hostId));
+        if (!h) throw new DomainError("NOT_FOUND", "No such host.");
+        if (h.status === "revoked")
+          throw new DomainError("PRECONDITION_FAILED", `"${h.name}" is revoked; it runs no jobs.`);
+        if (!this.#link?.isConnected(hostId)) {
+          throw new DomainError(
+            "PRECONDITION_FAILED",
+            `"${h.name}" is offline, so the ${command.kind} cannot start now. Check that its agent is running.`,
+          );
+        }
+        if (options.scheduleId && options.scheduledFor) {
+          const [existing] = await tx
+            .select({ id: jobs.id })
+            .from(jobs)
+            .where(
+              and(
+                eq(jobs.scheduleId, options.scheduleId),
+                eq(jobs.sourceGroupId, command.sourceGroupId ?? ""),
+                eq(jobs.scheduledFor, options.scheduledFor),
+              ),
+            );
+          if (existing) return { jobId: existing.id, queuedBehind: false, duplicate: true };
+        }
+        const [active] = await tx
+          .select({ id: jobs.id, kind: jobs.kind, status: jobs.status })
+          .from(jobs)
+          .where(and(eq(jobs.hostId, hostId), inArray(jobs.status, ACTIVE_STATUSES)))
+          .limit(1);
+        if (active && !options.queue) {
+          throw new DomainError(
+            "CONFLICT",
+            `"${h.name}" is already running a ${active.kind} job (${active.id}, ${active.status}). Wait for it to finish or cancel it.`,
+          );
+        }
+        await tx.insert(jobs).values({
+          id: jobId,
+          hostId,
+          kind: command.kind,
+          status: "queued",
+          sourceGroupId: command.sourceGroupId ?? null,
+          actor: actorString(actor),
+          actorName: actor.name,
+          params: command.params,
+          createdAt: new Date(this.now()),
+          trigger:
+            options.trigger ??
+            (actor.kind === "system" ? "system" : actor.kind === "maintenance" ? "maintenance" : "manual"),
+          scheduleId: options.scheduleId ?? null,
+          scheduledFor: options.scheduledFor ?? null,
+          limits: options.limits ?? null,
+        });
+        await writeAudit(tx, actor, {
+          action: "job.dispatch",
+          target: { type: "job", id: jobId },
+          summary: `started a ${command.kind} job on "${h.name}"${options.trigger && options.trigger !== "manual" ? ` (${options.trigger})` : ""}${active ? `, queued behind ${active.kind} ${active.id}` : ""}`,
+        });
+        return { jobId, queuedBehind: Boolean(active), duplicate: false };
       });
-      await writeAudit(tx, actor, {
-        action: "job.dispatch",
-        target: { type: "job", id: jobId },
-        summary: `started a ${command.kind} job on "${h.name}"`,
-      });
-      return h;
+      if (outcome.duplicate) return outcome;
+      if (!outcome.queuedBehind) await this.#send(jobId);
+      else this.events.emit("job.updated", { jobId, hostId, status: "queued" });
+      return outcome;
     });
-    const sent = this.#link?.send(hostId, "command.run", {
-      jobId,
-      kind: command.kind,
-      params: command.params,
-    } as CommandRunPayload);
+  }
+
+  /** Runs `fn` after every earlier dispatch for the host, so two never pick the same queued job. */
+  #serial<T>(hostId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#hostChains.get(hostId) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#hostChains.set(hostId, settled);
+    void settled.then(() => {
+      if (this.#hostChains.get(hostId) === settled) this.#hostChains.delete(hostId);
+    });
+    return run;
+  }
+
+  /**
+   * Sends a queued job's command.run. Secrets never stored with the job are added here: the
+   * group's hooks for a backup, the admin credential for a prune; bandwidth caps are the job's
+   * override or the host's caps now.
+   */
+  async #send(jobId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ job: jobs, hostName: hosts.name, up: hosts.bandwidthUpKbps, down: hosts.bandwidthDownKbps })
+      .from(jobs)
+      .innerJoin(hosts, eq(hosts.id, jobs.hostId))
+      .where(eq(jobs.id, jobId));
+    if (!row) return false;
+    const { job } = row;
+    let payload: CommandRunPayload;
+    try {
+      const limits = job.limits ?? (row.up || row.down ? { uploadKbps: row.up, downloadKbps: row.down } : undefined);
+      const params: Record<string, unknown> = { ...(job.params ?? {}) };
+      const extra: Record<string, unknown> = {};
+      if (job.kind === "backup" && job.sourceGroupId && this.#resolvers) {
+        const hooks = await this.#resolvers.hooks(job.sourceGroupId);
+        if (hooks.preHook || hooks.postHook) {
+          params.hooks = { pre: hooks.preHook, post: hooks.postHook, timeoutSeconds: hooks.timeoutSeconds };
+        }
+      }
+      if (job.kind === "prune" && this.#resolvers) {
+        const admin = await this.#resolvers.adminRepository(job.hostId);
+        if (admin) extra.adminRepository = admin;
+      }
+      payload = { jobId, kind: job.kind, params, ...(limits ? { limits } : {}), ...extra } as CommandRunPayload;
+    } catch (e) {
+      await this.#finish(jobId, job.hostId, "failed", {
+        error: `The console could not prepare this job: ${(e as Error).message}`,
+      });
+      return false;
+    }
+    const sent = this.#link?.send(job.hostId, "command.run", payload) ?? false;
     if (sent) {
       await this.db
         .update(jobs)
         .set({ dispatchedAt: new Date(this.now()) })
         .where(eq(jobs.id, jobId));
+      this.events.emit("job.updated", { jobId, hostId: job.hostId, status: "queued" });
     } else {
-      await this.#finish(jobId, hostId, "failed", { error: `"${host.name}" disconnected before the job could start.` });
+      await this.#finish(jobId, job.hostId, "failed", {
+        error: `"${row.hostName}" disconnected before the job could start.`,
+      });
     }
-    this.events.emit("job.updated", { jobId, hostId, status: sent ? "queued" : "failed" });
-    return { jobId };
+    return sent;
+  }
+
+  /**
+   * Sends the host's oldest queued job when nothing is in flight on it. Called when a job ends
+   * and when the agent says hello.
+   */
+  async dispatchNext(hostId: string): Promise<string | null> {
+    if (!this.#link?.isConnected(hostId)) return null;
+    return this.#serial(hostId, async () => {
+      const active = await this.db
+        .select({ id: jobs.id, status: jobs.status, dispatchedAt: jobs.dispatchedAt })
+        .from(jobs)
+        .where(and(eq(jobs.hostId, hostId), inArray(jobs.status, ACTIVE_STATUSES)))
+        .orderBy(jobs.id);
+      if (active.some((j) => j.status === "running" || j.dispatchedAt !== null)) return null;
+      const next = active[0];
+      if (!next) return null;
+      await this.#send(next.id);
+      return next.id;
+    });
+  }
+
+  setResolvers(resolvers: JobResolvers): void {
+    this.#resolvers = resolvers;
   }
 
   /** Backs up one source group: its paths and excludes, tagged with the group's name. */
-  async runBackup(groupId: string, actor: Actor) {
+  async runBackup(groupId: string, actor: Actor, options: DispatchOptions = {}) {
     const [group] = await this.db.select().from(sourceGroups).where(eq(sourceGroups.id, groupId));
     if (!group) throw new DomainError("NOT_FOUND", "No such source group.");
     if (group.includePaths.length === 0) {
@@ -142,9 +275,11 @@ export class JobService {
           excludes: group.excludePatterns,
           tags: [group.name],
           sourceGroupId: group.id,
+          ...(group.preHookEnc || group.postHookEnc ? { hooksConfigured: true } : {}),
         },
       },
       actor,
+      options,
     );
   }
 
@@ -331,7 +466,27 @@ export class JobService {
         .set({ lastBackupAt: finishedAt, lastBackupStatus: status })
         .where(eq(hosts.id, hostId));
     }
+    if (job && job.kind !== "init") {
+      if (status === "failed" && details.error && LOCK_ERROR.test(details.error)) {
+        await this.db
+          .update(hosts)
+          .set({ repoLockError: details.error.slice(0, 1024), repoLockAt: finishedAt })
+          .where(eq(hosts.id, hostId));
+      } else if (status === "succeeded" && job.kind !== "check") {
+        // Anything that took the repository lock and got through proves no stale lock is in the way.
+        await this.db
+          .update(hosts)
+          .set({ repoLockError: null, repoLockAt: null })
+          .where(and(eq(hosts.id, hostId), sql`${hosts.repoLockError} IS NOT NULL`));
+      }
+    }
     this.events.emit("job.updated", { jobId, hostId, status });
+    // Not awaited: #finish may run inside the host's dispatch chain (a failed send).
+    if (!ACTIVE_STATUSES.includes(status)) {
+      this.dispatchNext(hostId).catch(() => {
+        // The next queued job is retried on the next finish or hello.
+      });
+    }
   }
 
   /**
@@ -416,8 +571,18 @@ export class JobService {
     this.events.emit("host.snapshots", { hostId });
   }
 
-  async applyRepoStats(hostId: string, stats: { totalSizeBytes: number }): Promise<void> {
-    await this.db.update(hosts).set({ repoSizeBytes: stats.totalSizeBytes }).where(eq(hosts.id, hostId));
+  async applyRepoStats(
+    hostId: string,
+    stats: { totalSizeBytes: number; totalUncompressedSizeBytes?: number | null; at?: number },
+  ): Promise<void> {
+    await this.db
+      .update(hosts)
+      .set({
+        repoSizeBytes: stats.totalSizeBytes,
+        repoRawSizeBytes: stats.totalUncompressedSizeBytes ?? null,
+        repoStatsAt: new Date(stats.at ?? this.now()),
+      })
+      .where(eq(hosts.id, hostId));
     this.events.emit("host.snapshots", { hostId });
   }
 

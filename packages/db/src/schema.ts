@@ -103,6 +103,21 @@ export const hosts = sqliteTable(
     lastBackupStatus: text("last_backup_status"),
     snapshotCount: integer("snapshot_count").notNull().default(0),
     repoSizeBytes: integer("repo_size_bytes"),
+    /** Before compression, from the last `restic stats --mode raw-data`; null when restic does not say. */
+    repoRawSizeBytes: integer("repo_raw_size_bytes"),
+    repoStatsAt: integer("repo_stats_at", { mode: "timestamp_ms" }),
+    /** Set when a job failed on a repository lock; cleared by a job that got through. */
+    repoLockError: text("repo_lock_error"),
+    repoLockAt: integer("repo_lock_at", { mode: "timestamp_ms" }),
+    /** IANA zone the agent reported; schedules fire in it. */
+    timezone: text("timezone").notNull().default("UTC"),
+    /** Host-wide restic --limit-upload / --limit-download in KiB/s; null = unlimited. */
+    bandwidthUpKbps: integer("bandwidth_up_kbps"),
+    bandwidthDownKbps: integer("bandwidth_down_kbps"),
+    /** Bumped on every change to the schedule set the agent arms; the agent acks what it armed. */
+    scheduleVersion: integer("schedule_version").notNull().default(1),
+    scheduleAckedVersion: integer("schedule_acked_version"),
+    scheduleAckError: text("schedule_ack_error"),
   },
   (t) => [
     uniqueIndex("hosts_agent_token_unique").on(t.agentTokenHash),
@@ -139,6 +154,13 @@ export const hostCredentials = sqliteTable("host_credentials", {
   /** Encrypted repository password (AAD: host_credentials/password_enc/<host id>). */
   passwordEnc: blob("password_enc", { mode: "buffer" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  /**
+   * The second credential slot, for prune: a non-append-only user for the same repository.
+   * Sent to the agent only inside a prune command, never in config.update or jobs.params.
+   */
+  adminUsername: text("admin_username"),
+  /** Encrypted (AAD: host_credentials/admin_password_enc/<host id>); null when not set. */
+  adminPasswordEnc: blob("admin_password_enc", { mode: "buffer" }),
 });
 
 export const sourceGroups = sqliteTable(
@@ -151,6 +173,21 @@ export const sourceGroups = sqliteTable(
     name: text("name").notNull(),
     includePaths: text("include_paths", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     excludePatterns: text("exclude_patterns", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** restic forget --keep-* for the snapshots tagged with this group's name; null = not kept by that rule. */
+    keepLast: integer("keep_last"),
+    keepHourly: integer("keep_hourly"),
+    keepDaily: integer("keep_daily"),
+    keepWeekly: integer("keep_weekly"),
+    keepMonthly: integer("keep_monthly"),
+    keepYearly: integer("keep_yearly"),
+    keepWithin: text("keep_within"),
+    /** A scheduled run that finds the host offline is retried this many times, backing off from this. */
+    retryMax: integer("retry_max").notNull().default(5),
+    retryBackoffSeconds: integer("retry_backoff_seconds").notNull().default(300),
+    /** Encrypted shell hooks (AAD: source_groups/<column>/<group id>); null = none. */
+    preHookEnc: blob("pre_hook_enc", { mode: "buffer" }),
+    postHookEnc: blob("post_hook_enc", { mode: "buffer" }),
+    hookTimeoutSeconds: integer("hook_timeout_seconds").notNull().default(300),
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -161,6 +198,9 @@ export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock"
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const JOB_TRIGGERS = ["manual", "schedule", "catch-up", "maintenance", "system"] as const;
+export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
 export const jobs = sqliteTable(
   "jobs",
@@ -193,6 +233,13 @@ export const jobs = sqliteTable(
     logLines: integer("log_lines").notNull().default(0),
     logBytes: integer("log_bytes").notNull().default(0),
     logTruncated: integer("log_truncated", { mode: "boolean" }).notNull().default(false),
+    /** The schedule whose slot this backup is for; with the group and the slot it is unique. */
+    scheduleId: text("schedule_id"),
+    scheduledFor: integer("scheduled_for", { mode: "timestamp_ms" }),
+    /** What made it: "manual", "schedule", "catch-up", "maintenance", "system". */
+    trigger: text("trigger", { enum: JOB_TRIGGERS }).notNull().default("manual"),
+    /** A per-run bandwidth override; null = the host's caps at the time it is sent. */
+    limits: text("limits", { mode: "json" }).$type<{ uploadKbps: number | null; downloadKbps: number | null }>(),
   },
   (t) => [
     // Every list is "newest first" by the ULID id, so each filter has an index ending in id.
@@ -201,6 +248,7 @@ export const jobs = sqliteTable(
     index("jobs_status_idx").on(t.status, t.id),
     index("jobs_kind_idx").on(t.kind, t.id),
     index("jobs_created_idx").on(t.createdAt),
+    uniqueIndex("jobs_schedule_slot_unique").on(t.scheduleId, t.sourceGroupId, t.scheduledFor),
   ],
 );
 
@@ -251,4 +299,82 @@ export const auditLog = sqliteTable(
     summary: text("summary").notNull(),
   },
   (t) => [index("audit_at_idx").on(t.at), index("audit_action_idx").on(t.action)],
+);
+
+/** A backup schedule: a cron in the host's time zone over one or more source groups. */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    cron: text("cron").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** Every slot up to here is accounted for (ran, queued as pending, or before the schedule existed). */
+    accountedUntil: integer("accounted_until", { mode: "timestamp_ms" }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("schedules_host_idx").on(t.hostId)],
+);
+
+export const scheduleSourceGroups = sqliteTable(
+  "schedule_source_groups",
+  {
+    scheduleId: text("schedule_id")
+      .notNull()
+      .references(() => schedules.id, { onDelete: "cascade" }),
+    sourceGroupId: text("source_group_id")
+      .notNull()
+      .references(() => sourceGroups.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.sourceGroupId] }), index("ssg_group_idx").on(t.sourceGroupId)],
+);
+
+/** Forget / prune / check cadences of a host's repository, run by the server's maintenance ticker. */
+export const hostRepoMaintenance = sqliteTable("host_repo_maintenance", {
+  hostId: text("host_id")
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: "cascade" }),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** Cron expressions in the host's time zone; null = never on a cadence (Run-now only). */
+  forgetCron: text("forget_cron"),
+  pruneCron: text("prune_cron"),
+  checkCron: text("check_cron"),
+  /** restic check --read-data-subset as a percentage; 0 reads no pack data. */
+  checkSubsetPct: integer("check_subset_pct").notNull().default(5),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Scheduled backups that could not start (host offline, or its agent never fired the slot).
+ * One row per (schedule, group): missed slots coalesce into one catch-up run.
+ */
+export const pendingRuns = sqliteTable(
+  "pending_runs",
+  {
+    id: text("id").primaryKey(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    scheduleId: text("schedule_id")
+      .notNull()
+      .references(() => schedules.id, { onDelete: "cascade" }),
+    sourceGroupId: text("source_group_id")
+      .notNull()
+      .references(() => sourceGroups.id, { onDelete: "cascade" }),
+    /** The latest missed slot; the catch-up job is recorded against it. */
+    slotAt: integer("slot_at", { mode: "timestamp_ms" }).notNull(),
+    missedSlots: integer("missed_slots").notNull().default(1),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("pending_runs_schedule_group_unique").on(t.scheduleId, t.sourceGroupId),
+    index("pending_runs_next_idx").on(t.nextAttemptAt),
+    index("pending_runs_host_idx").on(t.hostId),
+  ],
 );

@@ -107,6 +107,9 @@ export const ZTag = nonEmpty(128).refine(
   "must not start with '-' or contain ','",
 );
 
+/** An IANA zone name ("UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires"). */
+export const ZTimeZone = nonEmpty(64).regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA time zone name");
+
 export const AGENT_OSES = ["linux", "windows", "darwin", "freebsd", "openbsd", "netbsd", "other"] as const;
 export const ZAgentOs = z.enum(AGENT_OSES);
 export type AgentOs = z.infer<typeof ZAgentOs>;
@@ -313,6 +316,8 @@ export const ZHello = message(
     os: ZAgentOs,
     arch: ZAgentArch,
     restic: ZResticInfo,
+    /** IANA time zone of the host ("Europe/Berlin"); schedules fire in it. Absent from old agents. */
+    timezone: ZTimeZone.optional(),
   }),
 );
 
@@ -331,6 +336,31 @@ export const ZConfigAck = message(
     version: ZCount,
     /** Null when the credentials were stored; otherwise why not (never contains the password). */
     error: text(1024).nullable(),
+  }),
+);
+
+/** The agent armed (or failed to arm) the schedule set of this version. */
+export const ZScheduleAck = message(
+  "schedule.ack",
+  z.object({
+    version: ZCount,
+    /** Null when every schedule was armed; otherwise why not. */
+    error: text(1024).nullable(),
+  }),
+);
+
+/**
+ * The agent's local scheduler reached a slot. The server creates one backup job per source group
+ * of the schedule; (scheduleId, group, slotAt) is unique, so a repeated fire runs nothing twice.
+ */
+export const ZScheduleFire = message(
+  "schedule.fire",
+  z.object({
+    scheduleId: ZId,
+    /** The slot (cron time) this fire is for, not the moment it was sent. */
+    slotAt: ZEpochMs,
+    /** The schedule-set version the agent armed. */
+    version: ZCount,
   }),
 );
 
@@ -434,6 +464,8 @@ export const ZAgentMessage = z.discriminatedUnion("type", [
   ZJobFinished,
   ZSnapshotsReport,
   ZRepoStats,
+  ZScheduleAck,
+  ZScheduleFire,
   ZRpcRequest,
   ZRpcResponse,
   ZError,
@@ -474,6 +506,32 @@ export const ZConfigUpdate = message(
   }),
 );
 
+/** One armed schedule: a cron in the host's time zone and the groups it backs up. */
+export const ZArmedSchedule = z.object({
+  scheduleId: ZId,
+  /** croner syntax: 5 fields, or 6 with seconds first. */
+  cron: nonEmpty(128),
+  enabled: z.boolean(),
+  groups: z
+    .array(z.object({ id: ZId, name: ZTag }))
+    .min(1)
+    .max(64),
+});
+export type ArmedSchedule = z.infer<typeof ZArmedSchedule>;
+
+/**
+ * The complete backup schedule set of the host. It replaces whatever the agent had armed; the
+ * agent answers schedule.ack with the version.
+ */
+export const ZScheduleSet = message(
+  "schedule.set",
+  z.object({
+    version: ZCount,
+    timezone: ZTimeZone,
+    schedules: z.array(ZArmedSchedule).max(1000),
+  }),
+);
+
 export const ZCommandRun = message("command.run", ZCommandRunPayload);
 export const ZCommandCancel = message("command.cancel", z.object({ jobId: ZId }));
 export const ZJobAck = message("job.ack", z.object({ jobId: ZId, seq: ZSeq }));
@@ -481,6 +539,7 @@ export const ZJobAck = message("job.ack", z.object({ jobId: ZId, seq: ZSeq }));
 export const ZServerMessage = z.discriminatedUnion("type", [
   ZHelloOk,
   ZConfigUpdate,
+  ZScheduleSet,
   ZCommandRun,
   ZCommandCancel,
   ZJobAck,

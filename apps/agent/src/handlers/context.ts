@@ -3,6 +3,7 @@ import type { AgentConfig } from "../config.js";
 import type { Outbox } from "../jobs/outbox.js";
 import type { Logger } from "../log.js";
 import type { ProcessRegistry } from "../restic/processes.js";
+import type { Scheduler } from "../scheduler.js";
 import type { SecretsStore } from "../secrets.js";
 
 /** What a handler may touch. Handlers never see the socket, only `send` and the outbox. */
@@ -23,6 +24,8 @@ export interface AgentContext {
   stateDir: string;
   /** Jobs running now, by job id. */
   runningJobs: Map<string, { kind: string; cancel: () => void }>;
+  /** The armed backup schedules (schedule.set); a fire only asks the server to run them. */
+  scheduler: Scheduler;
 }
 
 export type ServerPayloadOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>["payload"];

@@ -5,6 +5,7 @@ import { handleConfigUpdate } from "./config-update.js";
 import type { AgentContext, ServerHandler } from "./context.js";
 import { handleJobAck } from "./job-ack.js";
 import { handleRpcRequest, handleRpcResponse } from "./rpc.js";
+import { handleScheduleSet } from "./schedule-set.js";
 
 type DispatchedType = DispatchedServerMessage["type"];
 
@@ -14,6 +15,7 @@ type DispatchedType = DispatchedServerMessage["type"];
  */
 export const serverHandlers: { [T in DispatchedType]: ServerHandler<T> } = {
   "config.update": handleConfigUpdate,
+  "schedule.set": handleScheduleSet,
   "command.run": handleCommandRun,
   "command.cancel": handleCommandCancel,
   "job.ack": handleJobAck,

@@ -78,6 +78,7 @@ export class AgentGateway implements AgentLink {
     this.#unsubscribe.push(
       events.on("host.revoked", ({ hostId }) => this.#close(hostId, CLOSE_CODES.REVOKED, "host revoked")),
       events.on("host.credentials_changed", ({ hostId }) => void this.#pushConfig(hostId)),
+      events.on("host.schedules_changed", ({ hostId }) => void this.#pushSchedules(hostId)),
     );
   }
 
@@ -242,7 +243,12 @@ export class AgentGateway implements AgentLink {
           "agent connected",
         );
         await this.#pushConfig(conn.hostId);
+        await this.#pushSchedules(conn.hostId);
         await core.jobs.ensureInitialised(conn.hostId);
+        // Back online: what waited for this host starts now, one job after another.
+        await core.jobs.dispatchNext(conn.hostId);
+        await core.schedules.account({ hostId: conn.hostId, untilNow: true });
+        await core.schedules.drainPending({ hostId: conn.hostId });
         return;
       }
       case "heartbeat":
@@ -270,6 +276,18 @@ export class AgentGateway implements AgentLink {
           await core.hosts.recordConfigAck(conn.hostId, message.payload.version);
         }
         return;
+      case "schedule.ack":
+        if (message.payload.error) {
+          this.#log.warn({ hostId: conn.hostId, error: message.payload.error }, "agent could not arm every schedule");
+        }
+        await core.schedules.recordAck(conn.hostId, message.payload.version, message.payload.error);
+        return;
+      case "schedule.fire": {
+        const { scheduleId, slotAt } = message.payload;
+        const jobIds = await core.schedules.fire(conn.hostId, scheduleId, slotAt);
+        this.#log.info({ hostId: conn.hostId, scheduleId, slotAt, jobs: jobIds.length }, "schedule fired");
+        return;
+      }
       case "rpc.response":
         this.#rpc.settle(conn.hostId, message.payload);
         return;
@@ -300,6 +318,13 @@ export class AgentGateway implements AgentLink {
     if (!conn?.helloDone) return;
     const config = await this.options.core.hosts.credentialsFor(hostId);
     if (config) this.send(hostId, "config.update", config);
+  }
+
+  async #pushSchedules(hostId: string): Promise<void> {
+    const conn = this.#connections.get(hostId);
+    if (!conn?.helloDone) return;
+    const set = await this.options.core.schedules.scheduleSetFor(hostId);
+    if (set) this.send(hostId, "schedule.set", set);
   }
 
   #protocolError(conn: AgentConnection, reason: string, detail: string): void {

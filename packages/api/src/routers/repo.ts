@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { actorOf } from "../actor.js";
+import { reloadOnEvents } from "../live.js";
+import { ZBandwidth, ZId, ZMaintenanceSettings } from "../schemas.js";
+import { adminProcedure, authedProcedure, operatorProcedure, router } from "../trpc.js";
+
+const host = z.object({ hostId: ZId });
+
+/** The Repo page: stats, maintenance cadences, bandwidth caps, the prune credential, Run-now. */
+export const repoRouter = router({
+  overview: authedProcedure.input(host).query(({ ctx, input }) => ctx.core.maintenance.overview(input.hostId)),
+
+  watch: authedProcedure.input(host).subscription(async function* ({ ctx, input, signal }) {
+    const { core } = ctx;
+    yield* reloadOnEvents({
+      bus: core.events,
+      events: ["host.changed", "host.snapshots", "job.updated"],
+      signal,
+      load: () => core.maintenance.overview(input.hostId),
+      refreshMs: 30_000,
+    });
+  }),
+
+  updateMaintenance: operatorProcedure
+    .input(ZMaintenanceSettings.extend({ hostId: ZId }))
+    .mutation(({ ctx, input }) => ctx.core.maintenance.updateSettings(input.hostId, input, actorOf(ctx))),
+
+  updateBandwidth: operatorProcedure.input(ZBandwidth.extend({ hostId: ZId })).mutation(async ({ ctx, input }) => {
+    await ctx.core.maintenance.updateBandwidth(input.hostId, input, actorOf(ctx));
+    return { ok: true as const };
+  }),
+
+  /** Sets (or with `clear`, removes) the non-append-only credential used by prune only. */
+  updateAdminCredentials: adminProcedure
+    .input(
+      z.union([
+        z.object({
+          hostId: ZId,
+          username: z.string().trim().max(255).nullable(),
+          password: z.string().min(1, "Enter the admin password.").max(4096),
+        }),
+        z.object({ hostId: ZId, clear: z.literal(true) }),
+      ]),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.hosts.updateAdminCredentials(
+        input.hostId,
+        "clear" in input ? null : { username: input.username || null, password: input.password },
+        actorOf(ctx),
+      );
+      return { ok: true as const };
+    }),
+
+  runForget: operatorProcedure
+    .input(z.object({ hostId: ZId, groupId: ZId.optional() }))
+    .mutation(({ ctx, input }) => ctx.core.maintenance.runForget(input.hostId, input.groupId ?? null, actorOf(ctx))),
+
+  runPrune: operatorProcedure
+    .input(host)
+    .mutation(({ ctx, input }) => ctx.core.maintenance.runPrune(input.hostId, actorOf(ctx))),
+
+  runCheck: operatorProcedure
+    .input(z.object({ hostId: ZId, subsetPct: z.number().int().min(0).max(100).optional() }))
+    .mutation(({ ctx, input }) => ctx.core.maintenance.runCheck(input.hostId, actorOf(ctx), input.subsetPct)),
+
+  runUnlock: operatorProcedure
+    .input(host)
+    .mutation(({ ctx, input }) => ctx.core.maintenance.runUnlock(input.hostId, actorOf(ctx))),
+});
