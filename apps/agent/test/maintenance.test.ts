@@ -452,7 +452,11 @@ describe("backup hooks", () => {
       }),
     });
     const finished = await waitFinished(server, "hook-fail");
-    expect(finished.payload).toMatchObject({ status: "failed", error: "pre-hook exited with code 1", exitCode: null });
+    expect(finished.payload).toMatchObject({
+      status: "failed",
+      error: "pre-hook exited with code 1, so the backup was not started",
+      exitCode: null,
+    });
     expect(readFileSync(out, "utf8")).toBe("status=failed job=hook-fail kind=backup group=group-1\n");
     expect(snapshotsOf()).toHaveLength(0);
     const lines = jobLines(server, "hook-fail");
@@ -511,7 +515,10 @@ describe("backup hooks", () => {
       }),
     });
     const finished = await waitFinished(server, "hook-timeout");
-    expect(finished.payload).toMatchObject({ status: "failed", error: "pre-hook timed out after 1s and was killed" });
+    expect(finished.payload).toMatchObject({
+      status: "failed",
+      error: "pre-hook timed out after 1s and was killed, so the backup was not started",
+    });
     expect(Date.now() - t0).toBeLessThan(15_000);
     const child = Number(readFileSync(pidFile, "utf8").trim());
     await settle(200);
@@ -543,7 +550,10 @@ describe("backup hooks", () => {
     }, "the pre-hook to run");
     session.send("command.cancel", { jobId: "hook-cancel" } as never);
     const finished = await waitFinished(server, "hook-cancel");
-    expect(finished.payload).toMatchObject({ status: "cancelled", error: "pre-hook was stopped by a cancel" });
+    expect(finished.payload).toMatchObject({
+      status: "cancelled",
+      error: "pre-hook was stopped by a cancel, so the backup was not started",
+    });
     expect(readFileSync(postOut, "utf8")).toBe("failed\n");
   }, 60_000);
 

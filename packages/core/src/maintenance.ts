@@ -325,7 +325,10 @@ export class MaintenanceService {
     input: { uploadKbps: number | null; downloadKbps: number | null },
     actor: Actor,
   ) {
-    for (const [field, v] of Object.entries(input)) {
+    for (const [field, v] of [
+      ["uploadKbps", input.uploadKbps],
+      ["downloadKbps", input.downloadKbps],
+    ] as const) {
       if (v !== null && (!Number.isInteger(v) || v < 1 || v > 100_000_000)) {
         throw new DomainError("BAD_REQUEST", `${field}: a whole number of KiB/s from 1, or empty for unlimited.`);
       }

@@ -43,7 +43,7 @@ export const runBackupJob: JobRunner<"backup"> = (command, ctx) =>
         outcome = {
           status: result.cancelled || run.cancelled ? "cancelled" : "failed",
           exitCode: null,
-          error: failure,
+          error: `${failure}, so the backup was not started`,
           summary: null,
         };
       } else run.system("pre-hook succeeded");
