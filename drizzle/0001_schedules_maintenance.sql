@@ -66,6 +66,8 @@ ALTER TABLE `jobs` ADD `scheduled_for` integer;--> statement-breakpoint
 ALTER TABLE `jobs` ADD `trigger` text DEFAULT 'manual' NOT NULL;--> statement-breakpoint
 ALTER TABLE `jobs` ADD `limits` text;--> statement-breakpoint
 CREATE UNIQUE INDEX `jobs_schedule_slot_unique` ON `jobs` (`schedule_id`,`source_group_id`,`scheduled_for`);--> statement-breakpoint
+CREATE INDEX `jobs_schedule_idx` ON `jobs` (`schedule_id`,`id`);--> statement-breakpoint
+CREATE INDEX `jobs_host_status_idx` ON `jobs` (`host_id`,`status`);--> statement-breakpoint
 ALTER TABLE `source_groups` ADD `keep_last` integer;--> statement-breakpoint
 ALTER TABLE `source_groups` ADD `keep_hourly` integer;--> statement-breakpoint
 ALTER TABLE `source_groups` ADD `keep_daily` integer;--> statement-breakpoint

@@ -249,6 +249,9 @@ export const jobs = sqliteTable(
     index("jobs_kind_idx").on(t.kind, t.id),
     index("jobs_created_idx").on(t.createdAt),
     uniqueIndex("jobs_schedule_slot_unique").on(t.scheduleId, t.sourceGroupId, t.scheduledFor),
+    index("jobs_schedule_idx").on(t.scheduleId, t.id),
+    // "Is anything queued or running on this host?" on every dispatch, fire and tick.
+    index("jobs_host_status_idx").on(t.hostId, t.status),
   ],
 );
 
