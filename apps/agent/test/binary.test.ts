@@ -89,10 +89,10 @@ describe("compiled agent binary", () => {
     });
     const result = await run(["status"], { RM_AGENT_CONFIG: path });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`config:  ${path}`);
-    expect(result.stdout).toContain("server:  http://127.0.0.1:9");
-    expect(result.stdout).toContain("host id: host-1");
-    expect(result.stdout).toMatch(/restic: {2}0\.\d+\.\d+ at \/usr\/bin\/restic/);
+    expect(result.stdout).toContain(`config:    ${path}`);
+    expect(result.stdout).toContain("server:    http://127.0.0.1:9");
+    expect(result.stdout).toContain("host id:   host-1");
+    expect(result.stdout).toMatch(/restic: {4}0\.\d+\.\d+ at \/usr\/bin\/restic/);
     // The Node-written secrets file opens under Bun: same format, same crypto.
     expect(result.stdout).toMatch(/present, mode 0600, opens with the configured key \(config version 5\)/);
     expect(result.stdout).not.toContain(password);

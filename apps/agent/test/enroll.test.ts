@@ -225,9 +225,9 @@ describe("cli", () => {
     });
     const result = await cli(["status", "--config", path]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`config:  ${path}`);
-    expect(result.stdout).toContain("host id: host-1");
-    expect(result.stdout).toMatch(/restic: {2}\d+\.\d+\.\d+ at \/usr\/bin\/restic/);
+    expect(result.stdout).toContain(`config:    ${path}`);
+    expect(result.stdout).toContain("host id:   host-1");
+    expect(result.stdout).toMatch(/restic: {4}\d+\.\d+\.\d+ at \/usr\/bin\/restic/);
     expect(result.stdout).toMatch(/secrets: .*present, mode 0600, opens with the configured key \(config version 3\)/);
     for (const secret of ["hunter2-password", "pw-in-url", config.agentToken, config.secretsKey]) {
       expect(result.stdout).not.toContain(secret);
