@@ -9,8 +9,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AgentProcess,
+  type AgentProcess,
   type ConsoleProcess,
+  data,
+  enrolRunningAgent,
   setupAdmin,
   startConsole,
   type TestClient,
@@ -37,11 +39,6 @@ type Job = {
   logLines: number;
 };
 
-const data = async <T>(p: Promise<{ body: { result?: { data: unknown }; error?: { message: string } } }>) => {
-  const res = await p;
-  if (res.body.error) throw new Error(res.body.error.message);
-  return res.body.result?.data as T;
-};
 const getJob = (jobId: string) => data<Job>(admin.query("jobs.get", { jobId }));
 const waitJob = (jobId: string, statuses: string[], timeoutMs = 120_000) =>
   waitFor(
@@ -76,21 +73,14 @@ beforeAll(async () => {
 
   rm = await startConsole();
   admin = await setupAdmin(rm.url, rm.setupUrl);
-  const created = await data<{ token: string }>(
-    admin.call("enrollment.create", { hostname: "flow-host", repoUrl: repo, repoPassword: REPO_PASSWORD }),
-  );
-  agent = new AgentProcess(join(root, "agent"));
-  mkdirSync(agent.dir);
-  const enrolled = await agent.enroll(rm.url, created.token);
-  expect(enrolled.status, enrolled.stderr).toBe(0);
-  agent.start();
-  const hosts = await waitFor(
-    () => data<{ id: string; status: string }[]>(admin.query("hosts.list")),
-    (h) => h[0]?.status === "online",
-    30_000,
-    "the host to come online",
-  );
-  hostId = hosts[0]?.id ?? "";
+  ({ agent, hostId } = await enrolRunningAgent({
+    consoleUrl: rm.url,
+    admin,
+    dir: join(root, "agent"),
+    hostname: "flow-host",
+    repoUrl: repo,
+    repoPassword: REPO_PASSWORD,
+  }));
   const groups = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
   groupId = groups[0]?.id ?? "";
 }, 300_000);

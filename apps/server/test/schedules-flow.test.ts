@@ -9,8 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AgentProcess,
+  type AgentProcess,
   type ConsoleProcess,
+  data,
+  enrolRunningAgent,
   setupAdmin,
   startConsole,
   type TestClient,
@@ -45,11 +47,6 @@ type Job = {
 };
 type Host = { scheduleVersion: number; scheduleAckedVersion: number | null; status: string };
 
-const data = async <T>(p: Promise<{ body: { result?: { data: unknown }; error?: { message: string } } }>) => {
-  const res = await p;
-  if (res.body.error) throw new Error(res.body.error.message);
-  return res.body.result?.data as T;
-};
 const getJob = (jobId: string) => data<Job>(admin.query("jobs.get", { jobId }));
 const waitJob = (jobId: string, statuses: string[], timeoutMs = 120_000) =>
   waitFor(
@@ -88,27 +85,15 @@ beforeAll(async () => {
   }
   rm = await startConsole();
   admin = await setupAdmin(rm.url, rm.setupUrl);
-  const created = await data<{ token: string }>(
-    admin.call("enrollment.create", { hostname: "sched-host", repoUrl: repo, repoPassword: REPO_PASSWORD }),
-  );
-  agent = new AgentProcess(join(root, "agent"));
-  mkdirSync(agent.dir);
-  const enrolled = await agent.enroll(rm.url, created.token);
-  expect(enrolled.status, enrolled.stderr).toBe(0);
-  agent.start();
-  const hosts = await waitFor(
-    () => data<{ id: string; status: string }[]>(admin.query("hosts.list")),
-    (h) => h[0]?.status === "online",
-    30_000,
-    "the host to come online",
-  );
-  hostId = hosts[0]?.id ?? "";
-  await waitFor(
-    () => data<{ status: string } | null>(admin.query("hosts.initStatus", { hostId })),
-    (j) => j?.status === "succeeded",
-    60_000,
-    "the repository to be initialised",
-  );
+  ({ agent, hostId } = await enrolRunningAgent({
+    consoleUrl: rm.url,
+    admin,
+    dir: join(root, "agent"),
+    hostname: "sched-host",
+    repoUrl: repo,
+    repoPassword: REPO_PASSWORD,
+    waitForInit: true,
+  }));
   const [first] = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
   etcGroup = first?.id ?? "";
   await data(
@@ -347,7 +332,8 @@ describe("retention and maintenance with the real agent", () => {
     const sub = readdirSync(dataDir).find((d) => readdirSync(join(dataDir, d)).length > 0) ?? "";
     const pack = join(dataDir, sub, readdirSync(join(dataDir, sub))[0] ?? "");
     const bytes = readFileSync(pack);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
     writeFileSync(pack, bytes);
     const { jobId } = await data<{ jobId: string }>(admin.call("repo.runCheck", { hostId, subsetPct: 100 }));
     const job = await waitJob(jobId, FINAL);

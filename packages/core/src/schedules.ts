@@ -86,17 +86,7 @@ export class ScheduleService {
       .where(eq(schedules.hostId, hostId))
       .orderBy(asc(schedules.createdAt));
     if (rows.length === 0) return [];
-    const links = await this.db
-      .select({ scheduleId: scheduleSourceGroups.scheduleId, id: sourceGroups.id, name: sourceGroups.name })
-      .from(scheduleSourceGroups)
-      .innerJoin(sourceGroups, eq(sourceGroups.id, scheduleSourceGroups.sourceGroupId))
-      .where(
-        inArray(
-          scheduleSourceGroups.scheduleId,
-          rows.map((r) => r.id),
-        ),
-      )
-      .orderBy(asc(sourceGroups.name));
+    const links = await this.#groupsOf(rows.map((r) => r.id));
     const pending = await this.db
       .select({ scheduleId: pendingRuns.scheduleId, n: sql<number>`count(*)` })
       .from(pendingRuns)
@@ -137,6 +127,17 @@ export class ScheduleService {
       });
     }
     return out;
+  }
+
+  /** The groups of these schedules, by name. */
+  async #groupsOf(scheduleIds: string[]) {
+    if (scheduleIds.length === 0) return [];
+    return this.db
+      .select({ scheduleId: scheduleSourceGroups.scheduleId, id: sourceGroups.id, name: sourceGroups.name })
+      .from(scheduleSourceGroups)
+      .innerJoin(sourceGroups, eq(sourceGroups.id, scheduleSourceGroups.sourceGroupId))
+      .where(inArray(scheduleSourceGroups.scheduleId, scheduleIds))
+      .orderBy(asc(sourceGroups.name));
   }
 
   async get(scheduleId: string) {
@@ -261,18 +262,7 @@ export class ScheduleService {
       .where(eq(hosts.id, hostId));
     if (!host) return null;
     const rows = await this.db.select().from(schedules).where(eq(schedules.hostId, hostId));
-    const links = rows.length
-      ? await this.db
-          .select({ scheduleId: scheduleSourceGroups.scheduleId, id: sourceGroups.id, name: sourceGroups.name })
-          .from(scheduleSourceGroups)
-          .innerJoin(sourceGroups, eq(sourceGroups.id, scheduleSourceGroups.sourceGroupId))
-          .where(
-            inArray(
-              scheduleSourceGroups.scheduleId,
-              rows.map((r) => r.id),
-            ),
-          )
-      : [];
+    const links = await this.#groupsOf(rows.map((r) => r.id));
     const armed: ArmedSchedule[] = rows
       .map((r) => ({
         scheduleId: r.id,

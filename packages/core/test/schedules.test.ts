@@ -27,6 +27,7 @@ import {
   CronError,
   createCore,
   describeCron,
+  EMPTY_RETENTION,
   FIRE_GRACE_MS,
   findRetentionConflicts,
   MAX_BACKOFF_MS,
@@ -37,15 +38,7 @@ import {
 
 const MIGRATIONS = resolve(import.meta.dirname, "../../../drizzle");
 const operator = { kind: "user" as const, id: "u1", name: "op" };
-const NONE = {
-  keepLast: null,
-  keepHourly: null,
-  keepDaily: null,
-  keepWeekly: null,
-  keepMonthly: null,
-  keepYearly: null,
-  keepWithin: null,
-};
+const NONE = EMPTY_RETENTION;
 
 let dir: string;
 let close: () => void;

@@ -1,0 +1,57 @@
+import { mkdirSync } from "node:fs";
+import { AgentProcess } from "./agent-process.js";
+import { type TestClient, waitFor } from "./trpc-client.js";
+
+type TrpcResponse = { body: { result?: { data: unknown }; error?: { message: string } } };
+
+/** The `data` of a tRPC answer, or its error message thrown. */
+export async function data<T>(response: Promise<TrpcResponse>): Promise<T> {
+  const res = await response;
+  if (res.body.error) throw new Error(res.body.error.message);
+  return res.body.result?.data as T;
+}
+
+/**
+ * Enrols the compiled agent in `dir` against the console and starts it: the host is online and,
+ * when `waitForInit`, its repository initialised when this resolves.
+ */
+export async function enrolRunningAgent(options: {
+  consoleUrl: string;
+  admin: TestClient;
+  dir: string;
+  hostname: string;
+  repoUrl: string;
+  repoPassword: string;
+  waitForInit?: boolean;
+}): Promise<{ agent: AgentProcess; hostId: string }> {
+  const { admin } = options;
+  const created = await data<{ token: string }>(
+    admin.call("enrollment.create", {
+      hostname: options.hostname,
+      repoUrl: options.repoUrl,
+      repoPassword: options.repoPassword,
+    }),
+  );
+  const agent = new AgentProcess(options.dir);
+  mkdirSync(agent.dir, { recursive: true });
+  const enrolled = await agent.enroll(options.consoleUrl, created.token);
+  if (enrolled.status !== 0) throw new Error(`enrol failed (${enrolled.status}): ${enrolled.stderr}`);
+  agent.start();
+  const hosts = await waitFor(
+    () => data<{ id: string; name: string; status: string }[]>(admin.query("hosts.list")),
+    (h) => h.some((x) => x.name === options.hostname && x.status === "online"),
+    30_000,
+    `${options.hostname} to come online`,
+  );
+  const hostId = hosts.find((h) => h.name === options.hostname)?.id ?? "";
+  if (options.waitForInit) {
+    const init = await waitFor(
+      () => data<{ status: string } | null>(admin.query("hosts.initStatus", { hostId })),
+      (j) => j?.status === "succeeded" || j?.status === "failed",
+      60_000,
+      "the repository to be initialised",
+    );
+    if (init?.status !== "succeeded") throw new Error(`restic init failed on ${options.hostname}`);
+  }
+  return { agent, hostId };
+}
