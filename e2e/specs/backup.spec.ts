@@ -2,16 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_PASSWORD, AgentProcess, TestClient, waitFor } from "@restic-manager/testkit";
-import { addHostInBrowser, createAdminInBrowser } from "../flows.js";
+import { AgentProcess } from "@restic-manager/testkit";
+import { createAdminInBrowser, enrolHostWithAgent } from "../flows.js";
 import { expect, ROOT, test } from "../harness.js";
-
-/** A second, API-side session to watch for the init job without driving the page. */
-async function signInApi(url: string) {
-  const client = new TestClient(url);
-  await client.call("auth.signIn", { username: "admin", password: ADMIN_PASSWORD });
-  return client;
-}
 
 test("Run now from the UI: live log and moving progress, then the snapshot on the host and the dashboard", async ({
   page,
@@ -27,34 +20,19 @@ test("Run now from the UI: live log and moving progress, then the snapshot on th
   try {
     // The operator's whole path: first-run setup, Add host, the agent started with the shown token.
     await createAdminInBrowser(page, rm);
-    const token = await addHostInBrowser(page, rm, {
+    const hostId = await enrolHostWithAgent(page, rm, agent, {
       name: "backup-host",
       repo: join(root, "repo"),
       password: "e2e repo password",
     });
-    const enrolled = await agent.enroll(rm.url, token);
-    expect(enrolled.status, enrolled.stderr).toBe(0);
-    agent.start();
-    await expect(page.getByText("Connected", { exact: true })).toBeVisible({ timeout: 30_000 });
-    await page.getByRole("link", { name: "Open host" }).click();
-    await expect(page).toHaveURL(/\/hosts\/[0-9A-Z]{26}$/);
-    const hostId = page.url().split("/").at(-1) ?? "";
-    // The console initialises the repository on the agent's first connection.
-    const admin = await signInApi(rm.url);
-    await waitFor(
-      async () => (await admin.query("hosts.initStatus", { hostId })).body.result?.data as { status: string } | null,
-      (j) => j?.status === "succeeded",
-      60_000,
-      "the repository init",
-    );
 
     // Set the paths on the default group.
     await page.goto(`${rm.url}/hosts/${hostId}?tab=sources`);
-    await page.getByRole("button", { name: /^Edit default/ }).click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByLabel("Paths", { exact: true }).fill(data);
-    await dialog.getByRole("button", { name: /Save/ }).click();
-    await expect(dialog).toBeHidden();
+    await page.getByRole("link", { name: "Edit default", exact: true }).click();
+    const form = page.getByRole("form", { name: "Edit default" });
+    await form.getByLabel("Paths", { exact: true }).fill(data);
+    await form.getByRole("button", { name: /Save/ }).click();
+    await expect(form).toBeHidden();
     await expect(page.getByText(data).first()).toBeVisible();
 
     // Run now lands on the live job page.

@@ -91,9 +91,9 @@ export class HostService {
         ...HOST_COLUMNS,
         coveringScheduleId: sql<string | null>`(
           SELECT CASE WHEN count(*) = 1 THEN max(s.id) END FROM schedules s
-          WHERE s.host_id = ${hosts.id} AND s.enabled = 1
+          WHERE s.host_id = "hosts"."id" AND s.enabled = 1
             AND (SELECT count(*) FROM schedule_source_groups x WHERE x.schedule_id = s.id)
-              = (SELECT count(*) FROM source_groups g WHERE g.host_id = ${hosts.id})
+              = (SELECT count(*) FROM source_groups g WHERE g.host_id = "hosts"."id")
         )`,
       })
       .from(hosts)

@@ -297,6 +297,20 @@ describe("schedule set pushed to the agent", () => {
     expect((await core.schedules.scheduleSetFor(hostId))?.schedules).toEqual([]);
   });
 
+  it("the host list names the one enabled schedule covering all groups, and only one", async () => {
+    const a = await group("etc", ["/etc"]);
+    const b = await group("home", ["/home"]);
+    const partial = { cron: "0 2 * * *", enabled: true, sourceGroupIds: [a.id] };
+    await core.schedules.create(hostId, partial, operator);
+    expect((await core.hosts.list())[0]?.coveringScheduleId).toBeNull();
+    const all = await core.schedules.create(hostId, { ...partial, sourceGroupIds: [a.id, b.id] }, operator);
+    expect((await core.hosts.list())[0]?.coveringScheduleId).toBe(all.id);
+    const second = await core.schedules.create(hostId, { ...partial, sourceGroupIds: [a.id, b.id] }, operator);
+    expect((await core.hosts.list())[0]?.coveringScheduleId).toBeNull();
+    await core.schedules.update(second.id, { ...partial, sourceGroupIds: [a.id, b.id], enabled: false }, operator);
+    expect((await core.hosts.list())[0]?.coveringScheduleId).toBe(all.id);
+  });
+
   it("refuses an invalid cron naming the field, and groups of another host", async () => {
     const a = await group("etc", ["/etc"]);
     await expect(

@@ -109,3 +109,26 @@ export function secondsBetween(start: DateInput, end: DateInput, now: number = D
   const to = toDate(end)?.getTime() ?? now;
   return Math.max(0, (to - from.getTime()) / 1000);
 }
+
+/**
+ * "Mon 12 May, 14:05:00" in `timeZone` (the host's, for schedules: that is where cron runs);
+ * seconds only when they are not :00. An unknown zone falls back to the browser's.
+ */
+export function formatInZone(value: DateInput, timeZone: string): string {
+  const date = toDate(value);
+  if (!date) return "—";
+  const options: Intl.DateTimeFormatOptions = {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    ...(date.getUTCSeconds() !== 0 ? { second: "2-digit" } : {}),
+  };
+  try {
+    return new Intl.DateTimeFormat(undefined, { ...options, timeZone }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, options).format(date);
+  }
+}

@@ -7,14 +7,33 @@ interface ParseResult<T> {
 
 export type FieldErrors = Partial<Record<string, string>>;
 
-/** The first message per top-level field, ready for <FormField error>. */
+/**
+ * The first message per field, ready for <FormField error>. A field is its path without array
+ * indexes: `includePaths`, or `retention.keepDaily` inside a nested object.
+ */
 export function fieldErrorsOf(result: ParseResult<unknown>): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of result.error?.issues ?? []) {
-    const field = String(issue.path[0] ?? "form");
+    const field = issue.path.filter((part) => typeof part === "string").join(".") || "form";
     errors[field] ??= issue.message;
   }
   return errors;
+}
+
+/**
+ * The server names the field a validation refusal is about as a prefix, `cron: expected 5
+ * fields…`; this puts such a message beside that field when the form has it.
+ */
+export function serverFieldError(message: string, fields: readonly string[]): FieldErrors | null {
+  const match = /^([A-Za-z]+): (.+)$/s.exec(message);
+  if (!match?.[1] || !match[2] || !fields.includes(match[1])) return null;
+  return { [match[1]]: match[2] };
+}
+
+/** An optional whole number from a text input: "" is null, anything else is a number (maybe NaN). */
+export function optionalNumber(value: string | undefined): number | null {
+  const text = (value ?? "").trim();
+  return text === "" ? null : Number(text);
 }
 
 export function formValues(form: HTMLFormElement): Record<string, string> {

@@ -3,6 +3,7 @@ import { Card } from "@restic-manager/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@restic-manager/ui/table";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
+import type { inferOutput } from "@trpc/tanstack-react-query";
 import { LoaderCircleIcon, ServerIcon } from "lucide-react";
 import { RelativeTime } from "../../components/date-cell";
 import { EmptyState } from "../../components/empty-state";
@@ -11,16 +12,16 @@ import { ErrorState } from "../../components/status-screens";
 import { TableSkeleton } from "../../components/table-skeleton";
 import { describeError } from "../../lib/errors";
 import { formatBytes, formatCount } from "../../lib/format";
-import { useTRPC } from "../../lib/trpc";
+import { type Trpc, useTRPC } from "../../lib/trpc";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { AddHostButton } from "../hosts/add-host-button";
 import { StatusDot } from "../hosts/host-status";
-import { RunNowButton } from "../hosts/run-now";
 import { displayStatus, platformOf } from "../hosts/status";
-import { type Host, LIVE_REFRESH_MS } from "../hosts/types";
+import { LIVE_REFRESH_MS } from "../hosts/types";
 import { JOB_KIND_LABELS, LastBackupBadge } from "../jobs/job-status";
 import type { JobRow } from "../jobs/types";
 import { FleetTiles } from "./fleet-tiles";
+import { HostRowRunNow } from "./run-all-groups";
 
 /** `/`: the fleet at a glance, updated every few seconds. */
 export function DashboardPage() {
@@ -73,7 +74,17 @@ function useActiveJobs(): Map<string, JobRow> {
   return byHost;
 }
 
-function FleetTable({ hosts, canOperate, busy }: { hosts: Host[]; canOperate: boolean; busy: Map<string, JobRow> }) {
+type FleetHost = inferOutput<Trpc["hosts"]["list"]>[number];
+
+function FleetTable({
+  hosts,
+  canOperate,
+  busy,
+}: {
+  hosts: FleetHost[];
+  canOperate: boolean;
+  busy: Map<string, JobRow>;
+}) {
   return (
     <Table>
       <TableHeader>
@@ -156,7 +167,7 @@ function FleetTable({ hosts, canOperate, busy }: { hosts: Host[]; canOperate: bo
               {canOperate && (
                 <TableCell className="text-right">
                   <div className="relative z-10 inline-flex">
-                    <RunNowButton hostId={host.id} hostName={host.name} />
+                    <HostRowRunNow hostId={host.id} hostName={host.name} coveringScheduleId={host.coveringScheduleId} />
                   </div>
                 </TableCell>
               )}

@@ -16,6 +16,7 @@ import { useTRPC } from "../../lib/trpc";
 import { type FieldErrors, fieldErrorsOf, formValues } from "../../lib/validation";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { EnrollmentResult } from "./enrollment-result";
+import { RepositoryFields } from "./repository-fields";
 import type { Enrollment } from "./types";
 
 /** /hosts/new: the form, then (same page) the install commands and the live "awaiting agent" panel. */
@@ -102,58 +103,11 @@ function AddHostForm({ onCreated }: { onCreated: (enrollment: Enrollment) => voi
                 />
               )}
             </FormField>
-            <FormField
-              id="host-repo"
-              label="Repository"
-              error={errors.repoUrl}
-              hint={
-                <>
-                  Any restic repository: a path on the host, <code className="font-mono">sftp:</code>,{" "}
-                  <code className="font-mono">rest:</code>, <code className="font-mono">s3:</code>… The agent hands it
-                  to restic as <code className="font-mono">RESTIC_REPOSITORY</code>.
-                </>
-              }
-            >
-              {(aria) => (
-                <Input
-                  {...aria}
-                  name="repoUrl"
-                  placeholder="/srv/restic/web-01 or sftp:backup@nas:/restic/web-01"
-                  autoComplete="off"
-                  autoCapitalize="none"
-                  spellCheck={false}
-                  maxLength={2048}
-                  className="font-mono"
-                />
-              )}
-            </FormField>
-            <div className="grid gap-5 sm:grid-cols-2">
-              <FormField
-                id="host-repo-username"
-                label="Repository username"
-                error={errors.repoUsername}
-                hint="Optional. Only for back ends that take one."
-              >
-                {(aria) => (
-                  <Input
-                    {...aria}
-                    name="repoUsername"
-                    autoComplete="off"
-                    autoCapitalize="none"
-                    spellCheck={false}
-                    maxLength={255}
-                  />
-                )}
-              </FormField>
-              <FormField
-                id="host-repo-password"
-                label="Repository password"
-                error={errors.repoPassword}
-                hint="Stored encrypted; only the agent receives it."
-              >
-                {(aria) => <Input {...aria} name="repoPassword" type="password" autoComplete="new-password" />}
-              </FormField>
-            </div>
+            <RepositoryFields
+              idPrefix="host"
+              errors={errors}
+              passwordHint="Stored encrypted; only the agent receives it."
+            />
           </CardContent>
           <CardFooter className="justify-end gap-2 border-t pt-6">
             <Button asChild variant="outline">

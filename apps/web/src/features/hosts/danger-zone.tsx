@@ -9,14 +9,15 @@ import { TypedConfirmButton } from "./typed-confirm";
 import type { Host } from "./types";
 
 /**
- * Actions that cannot be undone, each behind the typed host name: re-initialise the repository
- * (operators), revoke the agent and delete the host (admins).
+ * Actions that cannot be undone, each behind the typed host name. The Repo tab's zone
+ * re-initialises the repository (operators); the Settings tab's revokes the agent and deletes
+ * the host (admins).
  */
-export function DangerZone({ host }: { host: Host }) {
+export function DangerZone({ host, scope }: { host: Host; scope: "repository" | "host" }) {
   const user = useCurrentUser();
   const revoked = host.status === "revoked";
-  const canReinit = hasRole(user.role, "operator") && !revoked;
-  const isAdmin = user.role === "admin";
+  const canReinit = scope === "repository" && hasRole(user.role, "operator") && !revoked;
+  const isAdmin = scope === "host" && user.role === "admin";
   if (!canReinit && !isAdmin) return null;
 
   return (

@@ -2,6 +2,7 @@ import { Alert, AlertDescription, AlertTitle } from "@restic-manager/ui/alert";
 import { Badge } from "@restic-manager/ui/badge";
 import { Button } from "@restic-manager/ui/button";
 import { Card } from "@restic-manager/ui/card";
+import { cn } from "@restic-manager/ui/cn";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@restic-manager/ui/tabs";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
@@ -25,7 +26,7 @@ import { HOST_TABS, type HostTab } from "./tabs";
 import { type Host, LIVE_REFRESH_MS } from "./types";
 import { VitalsStrip } from "./vitals";
 
-export function HostPage({ hostId, tab }: { hostId: string; tab: HostTab }) {
+export function HostPage({ hostId, tab, edit }: { hostId: string; tab: HostTab; edit?: string | undefined }) {
   const user = useCurrentUser();
   const trpc = useTRPC();
   const host = useQuery({
@@ -47,7 +48,12 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: HostTab }) {
           {!revoked && host.data.resticError && <ResticBanner error={host.data.resticError} />}
         </div>
         <VitalsStrip host={host.data} />
-        <HostTabs host={host.data} tab={tab} canEditRepository={hasRole(user.role, "operator") && !revoked} />
+        <HostTabs
+          host={host.data}
+          tab={tab}
+          edit={edit}
+          canEditRepository={hasRole(user.role, "operator") && !revoked}
+        />
       </>
     );
   }
@@ -63,13 +69,20 @@ export function HostPage({ hostId, tab }: { hostId: string; tab: HostTab }) {
   return <PendingScreen />;
 }
 
-// Sources and Settings carry the forms (and zod): their code loads when the operator heads there.
+// Sources, Schedules, Repo and Settings carry the forms (and zod): their code loads when the
+// operator heads there.
 const loadSources = () => import("./sources-tab");
+const loadSchedules = () => import("../schedules/schedules-tab");
+const loadRepo = () => import("../repo/repo-tab");
 const loadSettings = () => import("./settings-tab");
 const SourcesTab = lazy(() => loadSources().then((module) => ({ default: module.SourcesTab })));
+const SchedulesTab = lazy(() => loadSchedules().then((module) => ({ default: module.SchedulesTab })));
+const RepoTab = lazy(() => loadRepo().then((module) => ({ default: module.RepoTab })));
 const SettingsTab = lazy(() => loadSettings().then((module) => ({ default: module.SettingsTab })));
 const PRELOAD: Partial<Record<HostTab, () => void>> = {
   sources: () => void loadSources(),
+  schedules: () => void loadSchedules(),
+  repo: () => void loadRepo(),
   settings: () => void loadSettings(),
 };
 
@@ -85,10 +98,22 @@ const TAB_LABELS: Record<HostTab, string> = {
   snapshots: "Snapshots",
   jobs: "Jobs",
   sources: "Sources",
+  schedules: "Schedules",
+  repo: "Repo",
   settings: "Settings",
 };
 
-function HostTabs({ host, tab, canEditRepository }: { host: Host; tab: HostTab; canEditRepository: boolean }) {
+function HostTabs({
+  host,
+  tab,
+  edit,
+  canEditRepository,
+}: {
+  host: Host;
+  tab: HostTab;
+  edit: string | undefined;
+  canEditRepository: boolean;
+}) {
   const navigate = useNavigate();
   return (
     <Tabs
@@ -118,12 +143,22 @@ function HostTabs({ host, tab, canEditRepository }: { host: Host; tab: HostTab; 
       </TabsContent>
       <TabsContent value="sources">
         <Suspense fallback={<TabLoading />}>
-          <SourcesTab host={host} />
+          <SourcesTab host={host} edit={edit} />
+        </Suspense>
+      </TabsContent>
+      <TabsContent value="schedules">
+        <Suspense fallback={<TabLoading />}>
+          <SchedulesTab host={host} edit={edit} />
+        </Suspense>
+      </TabsContent>
+      <TabsContent value="repo">
+        <Suspense fallback={<TabLoading />}>
+          <RepoTab host={host} canEdit={canEditRepository} />
         </Suspense>
       </TabsContent>
       <TabsContent value="settings">
         <Suspense fallback={<TabLoading />}>
-          <SettingsTab host={host} canEditRepository={canEditRepository} />
+          <SettingsTab host={host} />
         </Suspense>
       </TabsContent>
     </Tabs>
@@ -167,8 +202,45 @@ function HostHeader({ host }: { host: Host }) {
         <Meta label="Last seen">
           <LiveRelativeTime value={host.lastSeenAt} never="Never" />
         </Meta>
+        <Meta label="Schedules">
+          <ScheduleSync host={host} />
+        </Meta>
       </MetaList>
     </div>
+  );
+}
+
+/**
+ * "version N · agent in sync" or "agent at vM": whether the agent armed the console's latest
+ * schedule set. The host query polls, and schedule edits refresh it, so it follows within seconds.
+ */
+function ScheduleSync({ host }: { host: Host }) {
+  const inSync = host.scheduleAckedVersion === host.scheduleVersion;
+  return (
+    <span className="inline-flex flex-wrap items-center gap-x-1.5" data-testid="schedule-sync">
+      <span
+        aria-hidden="true"
+        className={cn(
+          "size-1.5 rounded-full",
+          host.scheduleAckError ? "bg-destructive" : inSync ? "bg-success" : "bg-warning",
+        )}
+      />
+      <span>
+        <span className="tabular-nums">version {host.scheduleVersion}</span> ·{" "}
+        {inSync ? (
+          "agent in sync"
+        ) : (
+          <span className="text-warning" title="The agent has not yet confirmed the latest schedule set.">
+            {host.scheduleAckedVersion === null ? "agent has none yet" : `agent at v${host.scheduleAckedVersion}`}
+          </span>
+        )}
+      </span>
+      {host.scheduleAckError && (
+        <span className="break-all text-destructive" title="The agent could not arm the schedule set">
+          ({host.scheduleAckError})
+        </span>
+      )}
+    </span>
   );
 }
 

@@ -1,35 +1,23 @@
 import { ZUpdateCredentialsRequest } from "@restic-manager/api/schemas";
+import { Badge } from "@restic-manager/ui/badge";
 import { Button } from "@restic-manager/ui/button";
-import { Card, CardAction, CardContent, CardDescription, CardHeader, CardTitle } from "@restic-manager/ui/card";
-import {
-  Dialog,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@restic-manager/ui/dialog";
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@restic-manager/ui/card";
 import { Input } from "@restic-manager/ui/input";
 import { Skeleton } from "@restic-manager/ui/skeleton";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { DatabaseIcon, LoaderCircleIcon, PencilIcon } from "lucide-react";
+import { DatabaseIcon, KeyRoundIcon, LoaderCircleIcon } from "lucide-react";
+import type * as React from "react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmActionDialog } from "../../components/confirm-action-dialog";
 import { FormAlert } from "../../components/form-alert";
 import { FormField } from "../../components/form-field";
 import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { type FieldErrors, fieldErrorsOf, formValues } from "../../lib/validation";
 import { hasRole, useCurrentUser } from "../auth/current-user";
-import { DetailList, DetailRow } from "./detail-list";
+import { RepositoryFields } from "./repository-fields";
 import type { Host } from "./types";
-
-interface Credentials {
-  url: string;
-  username: string | null;
-  hasPassword: boolean;
-}
 
 /** Where restic keeps this host's backups. Operators see it (never the password) and change it. */
 export function RepositoryCard({ host, canEdit }: { host: Host; canEdit: boolean }) {
@@ -37,61 +25,62 @@ export function RepositoryCard({ host, canEdit }: { host: Host; canEdit: boolean
   const canSee = hasRole(user.role, "operator");
   const trpc = useTRPC();
   const credentials = useQuery({ ...trpc.hosts.credentials.queryOptions({ hostId: host.id }), enabled: canSee });
+  // A new key after each save remounts the form with the stored values and an empty password.
+  const [generation, setGeneration] = useState(0);
 
   return (
     <Card className="gap-5">
       <CardHeader>
         <CardTitle className="flex items-center gap-2">
           <DatabaseIcon className="size-4 text-muted-foreground" aria-hidden="true" />
-          Repository
+          Connection
         </CardTitle>
-        <CardDescription>The restic repository this host backs up to.</CardDescription>
-        {canEdit && credentials.isSuccess && (
-          <CardAction>
-            <EditRepositoryDialog host={host} credentials={credentials.data} />
-          </CardAction>
-        )}
+        <CardDescription>
+          The restic repository this host backs up to. The agent gets a change at once if it is connected, otherwise
+          when it next connects.
+        </CardDescription>
       </CardHeader>
-      <CardContent>
-        {!canSee ? (
+      {!canSee ? (
+        <CardContent>
           <p className="text-muted-foreground text-sm">Operators and admins see the repository connection.</p>
-        ) : credentials.isPending ? (
-          <div className="grid gap-3" role="status" aria-label="Loading">
-            <Skeleton className="h-5" />
-            <Skeleton className="h-5 w-2/3" />
-          </div>
-        ) : credentials.isError ? (
+        </CardContent>
+      ) : credentials.isPending ? (
+        <CardContent className="grid gap-3" role="status" aria-label="Loading">
+          <Skeleton className="h-9" />
+          <Skeleton className="h-9 w-2/3" />
+        </CardContent>
+      ) : credentials.isError ? (
+        <CardContent>
           <p role="alert" className="text-destructive text-sm">
             Could not load the repository. {describeError(credentials.error)}
           </p>
-        ) : credentials.data === null ? (
-          <p className="text-muted-foreground text-sm">No repository is set for this host yet.</p>
-        ) : (
-          <DetailList>
-            <DetailRow label="URL">
-              <span className="break-all font-mono text-[13px]">{credentials.data.url}</span>
-            </DetailRow>
-            <DetailRow label="Username">
-              {credentials.data.username ? (
-                <span className="break-all font-mono text-[13px]">{credentials.data.username}</span>
-              ) : (
-                <span className="text-muted-foreground">None</span>
-              )}
-            </DetailRow>
-            <DetailRow label="Password">
-              {credentials.data.hasPassword ? "Stored, encrypted" : <span className="text-muted-foreground">None</span>}
-            </DetailRow>
-          </DetailList>
-        )}
-      </CardContent>
+        </CardContent>
+      ) : (
+        <ConnectionForm
+          key={generation}
+          host={host}
+          credentials={credentials.data}
+          canEdit={canEdit}
+          onSaved={() => setGeneration((n) => n + 1)}
+        />
+      )}
     </Card>
   );
 }
 
-function EditRepositoryDialog({ host, credentials }: { host: Host; credentials: Credentials | null }) {
+function ConnectionForm({
+  host,
+  credentials,
+  canEdit,
+  onSaved,
+}: {
+  host: Host;
+  credentials: { url: string; username: string | null; hasPassword: boolean } | null;
+  canEdit: boolean;
+  onSaved: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
   const update = useMutation(
     trpc.hosts.updateCredentials.mutationOptions({
@@ -100,19 +89,11 @@ function EditRepositoryDialog({ host, credentials }: { host: Host; credentials: 
           queryClient.invalidateQueries({ queryKey: trpc.hosts.credentials.queryKey({ hostId: host.id }) }),
           queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ hostId: host.id }) }),
         ]);
-        setOpen(false);
         toast.success(`Saved the repository of ${host.name}.`);
+        onSaved();
       },
     }),
   );
-
-  const onOpenChange = (next: boolean) => {
-    setOpen(next);
-    if (next) {
-      setErrors({});
-      update.reset();
-    }
-  };
 
   const onSubmit = (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -126,52 +107,103 @@ function EditRepositoryDialog({ host, credentials }: { host: Host; credentials: 
   };
 
   return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogTrigger asChild>
-        <Button variant="outline" size="sm">
-          <PencilIcon aria-hidden="true" />
-          Edit
-        </Button>
-      </DialogTrigger>
-      <DialogContent>
-        <form className="grid gap-5" onSubmit={onSubmit} noValidate>
-          <DialogHeader>
-            <DialogTitle>Edit repository</DialogTitle>
-            <DialogDescription>
-              The agent on {host.name} receives the new connection at once if it is connected, otherwise when it next
-              connects.
-            </DialogDescription>
-          </DialogHeader>
-          <FormAlert
-            title="Could not save the repository"
-            message={update.error ? describeError(update.error) : null}
-          />
-          <FormField id="edit-repo" label="Repository" error={errors.repoUrl}>
+    <form onSubmit={onSubmit} noValidate aria-label="Repository connection" className="grid gap-5">
+      <fieldset disabled={!canEdit} className="grid gap-5 px-6">
+        <FormAlert title="Could not save the repository" message={update.error ? describeError(update.error) : null} />
+        <RepositoryFields
+          idPrefix="edit"
+          errors={errors}
+          defaults={credentials}
+          passwordHint={
+            credentials?.hasPassword
+              ? "Leave empty to keep the stored password. It is never shown back."
+              : "Required: no password is stored for this host yet."
+          }
+        />
+      </fieldset>
+      {canEdit && (
+        <CardFooter className="justify-end border-t">
+          <Button type="submit" disabled={update.isPending}>
+            {update.isPending && <LoaderCircleIcon className="animate-spin" aria-hidden="true" />}
+            Save connection
+          </Button>
+        </CardFooter>
+      )}
+    </form>
+  );
+}
+
+/**
+ * Admins: the second, non-append-only credential that only prune uses. Its password is never
+ * shown back; the card says whether one is set and for which user.
+ */
+export function PruneCredentialCard({ host }: { host: Host }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const credentials = useQuery(trpc.hosts.credentials.queryOptions({ hostId: host.id }));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [generation, setGeneration] = useState(0);
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.hosts.credentials.queryKey({ hostId: host.id }) });
+  const save = useMutation(
+    trpc.repo.updateAdminCredentials.mutationOptions({
+      onSuccess: async () => {
+        await refresh();
+        setGeneration((n) => n + 1);
+        toast.success("Saved the prune credential.");
+      },
+    }),
+  );
+  const clear = useMutation(trpc.repo.updateAdminCredentials.mutationOptions());
+  const admin = credentials.data?.admin ?? null;
+
+  const onSubmit = (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const values = formValues(event.currentTarget);
+    if (!values.adminPassword) {
+      setErrors({ adminPassword: "Enter the password of the user that may delete data." });
+      return;
+    }
+    setErrors({});
+    save.mutate({ hostId: host.id, username: values.adminUsername?.trim() || null, password: values.adminPassword });
+  };
+
+  return (
+    <Card className="gap-5" data-testid="prune-credential">
+      <CardHeader>
+        <CardTitle className="flex items-center gap-2">
+          <KeyRoundIcon className="size-4 text-muted-foreground" aria-hidden="true" />
+          Prune credential
+          {credentials.isSuccess &&
+            (admin ? (
+              <Badge variant="success" className="font-normal">
+                {admin.username ? `Set for user ${admin.username}` : "Set"}
+              </Badge>
+            ) : (
+              <Badge variant="secondary" className="font-normal">
+                Not set
+              </Badge>
+            ))}
+        </CardTitle>
+        <CardDescription>
+          With an append-only repository user for backups, prune needs a user that may delete data. The agent receives
+          it only for a prune job. Without one, prune uses the everyday connection.
+        </CardDescription>
+      </CardHeader>
+      <form key={generation} onSubmit={onSubmit} noValidate aria-label="Prune credential" className="grid gap-5">
+        <div className="grid items-start gap-5 px-6 sm:grid-cols-2">
+          <div className="sm:col-span-2">
+            <FormAlert
+              title="Could not save the prune credential"
+              message={save.error ? describeError(save.error) : null}
+            />
+          </div>
+          <FormField id="prune-username" label="Prune username" hint="Optional. Only for back ends that take one.">
             {(aria) => (
               <Input
                 {...aria}
-                name="repoUrl"
-                defaultValue={credentials?.url ?? ""}
-                placeholder="/srv/restic/web-01 or sftp:backup@nas:/restic/web-01"
-                autoComplete="off"
-                autoCapitalize="none"
-                spellCheck={false}
-                maxLength={2048}
-                className="font-mono"
-              />
-            )}
-          </FormField>
-          <FormField
-            id="edit-repo-username"
-            label="Repository username"
-            error={errors.repoUsername}
-            hint="Optional. Only for back ends that take one."
-          >
-            {(aria) => (
-              <Input
-                {...aria}
-                name="repoUsername"
-                defaultValue={credentials?.username ?? ""}
+                name="adminUsername"
+                defaultValue={admin?.username ?? ""}
                 autoComplete="off"
                 autoCapitalize="none"
                 spellCheck={false}
@@ -180,28 +212,44 @@ function EditRepositoryDialog({ host, credentials }: { host: Host; credentials: 
             )}
           </FormField>
           <FormField
-            id="edit-repo-password"
-            label="New repository password"
-            error={errors.repoPassword}
-            hint={
-              credentials?.hasPassword
-                ? "Leave empty to keep the stored password."
-                : "Required: no password is stored for this host yet."
-            }
+            id="prune-password"
+            label="Prune password"
+            error={errors.adminPassword}
+            hint={admin ? "Enter it again to change the credential; it is never shown back." : "Never shown back."}
           >
-            {(aria) => <Input {...aria} name="repoPassword" type="password" autoComplete="new-password" />}
+            {(aria) => <Input {...aria} name="adminPassword" type="password" autoComplete="new-password" />}
           </FormField>
-          <DialogFooter>
-            <Button variant="outline" onClick={() => onOpenChange(false)}>
-              Cancel
-            </Button>
-            <Button type="submit" disabled={update.isPending}>
-              {update.isPending && <LoaderCircleIcon className="animate-spin" aria-hidden="true" />}
-              Save changes
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+        </div>
+        <CardFooter className="justify-end gap-2 border-t">
+          {admin && (
+            <ConfirmActionDialog
+              trigger={<Button variant="ghost">Clear</Button>}
+              title="Clear the prune credential?"
+              description="Prune then runs with the everyday connection, which fails if that user is append-only."
+              confirmLabel="Clear credential"
+              errorTitle="Could not clear the credential"
+              mutation={clear}
+              onConfirm={(close) =>
+                clear.mutate(
+                  { hostId: host.id, clear: true },
+                  {
+                    onSuccess: async () => {
+                      await refresh();
+                      close();
+                      setGeneration((n) => n + 1);
+                      toast.success("Cleared the prune credential.");
+                    },
+                  },
+                )
+              }
+            />
+          )}
+          <Button type="submit" disabled={save.isPending}>
+            {save.isPending && <LoaderCircleIcon className="animate-spin" aria-hidden="true" />}
+            Save prune credential
+          </Button>
+        </CardFooter>
+      </form>
+    </Card>
   );
 }

@@ -10,7 +10,7 @@ function runningJobOf(message: string): string | undefined {
 }
 
 /**
- * jobs.runBackup, then straight to the live job page. A refusal (busy, offline, no paths) is a
+ * sources.runNow (optionally with bandwidth limits for this run), then straight to the live job page. A refusal (busy, offline, no paths) is a
  * toast with the server's sentence; when another job is running it offers to open that one.
  */
 export function useRunBackup() {
@@ -18,7 +18,7 @@ export function useRunBackup() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useMutation(
-    trpc.jobs.runBackup.mutationOptions({
+    trpc.sources.runNow.mutationOptions({
       onSuccess: ({ jobId }) => {
         void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.pathKey() });
         void navigate({ to: "/jobs/$jobId", params: { jobId } });

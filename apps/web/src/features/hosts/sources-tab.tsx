@@ -1,35 +1,56 @@
-import {
-  AlertDialog,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-  AlertDialogTrigger,
-} from "@restic-manager/ui/alert-dialog";
+import { Badge } from "@restic-manager/ui/badge";
 import { Button } from "@restic-manager/ui/button";
-import { Card, CardContent } from "@restic-manager/ui/card";
+import { Card } from "@restic-manager/ui/card";
+import { Input } from "@restic-manager/ui/input";
+import { Popover, PopoverContent, PopoverTrigger } from "@restic-manager/ui/popover";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { FolderTreeIcon, LoaderCircleIcon, PlayIcon, Trash2Icon, TriangleAlertIcon } from "lucide-react";
+import { Link } from "@tanstack/react-router";
+import {
+  ChevronDownIcon,
+  FolderTreeIcon,
+  GaugeIcon,
+  LoaderCircleIcon,
+  PlayIcon,
+  PlusIcon,
+  Trash2Icon,
+  TriangleAlertIcon,
+} from "lucide-react";
 import type * as React from "react";
 import { useState } from "react";
 import { toast } from "sonner";
+import { ConfirmActionDialog } from "../../components/confirm-action-dialog";
 import { EmptyState } from "../../components/empty-state";
-import { FormAlert } from "../../components/form-alert";
+import { FormField } from "../../components/form-field";
 import { ErrorState } from "../../components/status-screens";
 import { TableSkeleton } from "../../components/table-skeleton";
 import { describeError } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
+import { type FieldErrors, formValues, optionalNumber } from "../../lib/validation";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { useRunBackup } from "./run-backup";
-import { SourceGroupDialog } from "./source-group-dialog";
+import { SourceGroupForm } from "./source-group-form";
 import type { Host, SourceGroup } from "./types";
 
-/** What this host backs up: its source groups, each with its own Run now. */
-export function SourcesTab({ host }: { host: Host }) {
+/** What this host backs up: its source groups, each with its own Run now; `edit` shows a group's form. */
+export function SourcesTab({ host, edit }: { host: Host; edit?: string | undefined }) {
   const user = useCurrentUser();
   const canEdit = hasRole(user.role, "operator") && host.status !== "revoked";
+  if (edit && canEdit) return <SourceGroupForm host={host} groupId={edit === "new" ? null : edit} />;
+  return <SourceGroupList host={host} canEdit={canEdit} />;
+}
+
+function NewGroupButton({ hostId }: { hostId: string }) {
+  return (
+    <Button asChild size="sm">
+      <Link to="/hosts/$hostId" params={{ hostId }} search={{ tab: "sources", edit: "new" }}>
+        <PlusIcon aria-hidden="true" />
+        Add source group
+      </Link>
+    </Button>
+  );
+}
+
+function SourceGroupList({ host, canEdit }: { host: Host; canEdit: boolean }) {
   const trpc = useTRPC();
   const groups = useQuery(trpc.sources.list.queryOptions({ hostId: host.id }));
 
@@ -42,113 +63,202 @@ export function SourcesTab({ host }: { host: Host }) {
           </h2>
           <p className="mt-0.5 max-w-2xl text-muted-foreground text-sm">
             What restic backs up on this host. Each group is backed up on its own, into a snapshot tagged with the
-            group's name.
+            group's name, and keeps its snapshots by its own retention.
           </p>
         </div>
-        {canEdit && <SourceGroupDialog hostId={host.id} />}
+        {canEdit && <NewGroupButton hostId={host.id} />}
       </div>
-      {groups.isPending ? (
-        <Card className="py-0">
+      <Card className="py-0">
+        {groups.isPending ? (
           <TableSkeleton rows={2} />
-        </Card>
-      ) : groups.isError ? (
-        <Card className="py-0">
+        ) : groups.isError ? (
           <ErrorState
             title="Could not load the source groups"
             message={describeError(groups.error)}
             onRetry={() => void groups.refetch()}
           />
-        </Card>
-      ) : groups.data.length === 0 ? (
-        <Card className="py-0">
+        ) : groups.data.length === 0 ? (
           <EmptyState
             icon={<FolderTreeIcon />}
             title="No source groups"
-            action={canEdit ? <SourceGroupDialog hostId={host.id} /> : undefined}
+            action={canEdit ? <NewGroupButton hostId={host.id} /> : undefined}
           >
             A source group lists the directories to back up and what to leave out.
           </EmptyState>
-        </Card>
-      ) : (
-        <ul className="grid gap-4">
-          {groups.data.map((group) => (
-            <li key={group.id}>
-              <SourceGroupCard host={host} group={group} canEdit={canEdit} />
-            </li>
-          ))}
-        </ul>
-      )}
+        ) : (
+          <ul className="divide-y" aria-label="Source groups">
+            {groups.data.map((group) => (
+              <SourceGroupRow key={group.id} host={host} group={group} canEdit={canEdit} />
+            ))}
+          </ul>
+        )}
+      </Card>
     </section>
   );
 }
 
-function SourceGroupCard({ host, group, canEdit }: { host: Host; group: SourceGroup; canEdit: boolean }) {
-  const run = useRunBackup();
+/** "30 s", "5 min", "1 h 30 min": a first backoff is a round figure. */
+function formatBackoff(seconds: number): string {
+  if (seconds < 60 || seconds % 60 !== 0) return `${seconds} s`;
+  const minutes = seconds / 60;
+  if (minutes < 60) return `${minutes} min`;
+  const rest = minutes % 60;
+  return rest ? `${Math.floor(minutes / 60)} h ${rest} min` : `${minutes / 60} h`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * One group. The whole row opens its edit form (the name's link stretches over it); Run now
+ * and Delete sit above the link.
+ */
+function SourceGroupRow({ host, group, canEdit }: { host: Host; group: SourceGroup; canEdit: boolean }) {
   const empty = group.includePaths.length === 0;
   return (
-    <Card className="gap-4 py-5" data-source-group={group.name}>
-      <div className="flex flex-col gap-3 px-5 sm:flex-row sm:items-center sm:justify-between">
+    <li
+      data-source-group={group.name}
+      className="relative flex flex-col gap-3 px-5 py-4 transition-colors has-[a[data-row-link]:focus-visible]:bg-muted/60 has-[a[data-row-link]:hover]:bg-muted/40 sm:flex-row sm:items-center sm:justify-between"
+    >
+      <div className="grid min-w-0 gap-1.5">
         <h3 className="flex min-w-0 items-center gap-2 font-semibold leading-none">
           <FolderTreeIcon className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
-          <span className="truncate font-mono">{group.name}</span>
-        </h3>
-        {canEdit && (
-          <div className="-my-1 flex shrink-0 flex-wrap gap-1">
-            <Button
-              size="sm"
-              disabled={empty || run.isPending}
-              onClick={() => run.mutate({ groupId: group.id })}
-              aria-label={`Run backup of ${group.name}`}
-              title={empty ? "Add paths to back up first" : undefined}
+          {canEdit ? (
+            <Link
+              to="/hosts/$hostId"
+              params={{ hostId: host.id }}
+              search={{ tab: "sources", edit: group.id }}
+              data-row-link=""
+              aria-label={`Edit ${group.name}`}
+              className="truncate font-mono outline-none after:absolute after:inset-0 focus-visible:after:ring-[3px] focus-visible:after:ring-ring/50"
             >
-              {run.isPending ? (
-                <LoaderCircleIcon className="animate-spin" aria-hidden="true" />
-              ) : (
-                <PlayIcon aria-hidden="true" />
-              )}
-              Run now
-            </Button>
-            <SourceGroupDialog hostId={host.id} group={group} />
-            <DeleteGroupButton group={group} hostId={host.id} />
-          </div>
-        )}
-      </div>
-      <CardContent className="grid gap-4 px-5 sm:grid-cols-2">
-        <PathList
-          title="Paths"
-          values={group.includePaths}
-          empty={
-            <span className="inline-flex items-center gap-1.5 text-warning">
+              {group.name}
+            </Link>
+          ) : (
+            <span className="truncate font-mono">{group.name}</span>
+          )}
+        </h3>
+        <p className="truncate font-mono text-[13px] text-muted-foreground" title={group.includePaths.join("\n")}>
+          {empty ? (
+            <span className="inline-flex items-center gap-1.5 font-sans text-warning">
               <TriangleAlertIcon className="size-3.5" aria-hidden="true" />
               No paths yet: add the directories to back up.
             </span>
-          }
-        />
-        <PathList
-          title="Exclude patterns"
-          values={group.excludePatterns}
-          empty={<span className="text-muted-foreground">None</span>}
-        />
-      </CardContent>
-    </Card>
+          ) : (
+            group.includePaths.join(", ")
+          )}
+        </p>
+        <ul className="flex flex-wrap items-center gap-x-3 gap-y-1 text-muted-foreground text-xs" aria-label="Details">
+          <li>{plural(group.includePaths.length, "path")}</li>
+          {group.excludePatterns.length > 0 && <li>{plural(group.excludePatterns.length, "exclude")}</li>}
+          <li title="What forget keeps">Retention: {group.retentionSummary}</li>
+          <li title="When a scheduled run finds the host offline">
+            {group.retryMax === 0
+              ? "No retry when offline"
+              : `Retries ${group.retryMax}× from ${formatBackoff(group.retryBackoffSeconds)}`}
+          </li>
+          {group.hasPreHook && (
+            <li>
+              <Badge variant="outline" className="font-normal">
+                pre-hook
+              </Badge>
+            </li>
+          )}
+          {group.hasPostHook && (
+            <li>
+              <Badge variant="outline" className="font-normal">
+                post-hook
+              </Badge>
+            </li>
+          )}
+        </ul>
+      </div>
+      {canEdit && (
+        <div className="relative z-10 flex shrink-0 items-center gap-1">
+          <RunGroupNow group={group} />
+          <DeleteGroupButton group={group} hostId={host.id} />
+        </div>
+      )}
+    </li>
   );
 }
 
-function PathList({ title, values, empty }: { title: string; values: string[]; empty: React.ReactNode }) {
+/** Run now, with the bandwidth override for this run behind the chevron. */
+function RunGroupNow({ group }: { group: SourceGroup }) {
+  const run = useRunBackup();
+  const [open, setOpen] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const empty = group.includePaths.length === 0;
+
+  const onSubmit = (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const values = formValues(event.currentTarget);
+    const limit = (key: string) => optionalNumber(values[key]);
+    const uploadKbps = limit("uploadKbps");
+    const downloadKbps = limit("downloadKbps");
+    const bad = (n: number | null) => n !== null && (!Number.isInteger(n) || n < 1);
+    const next: FieldErrors = {};
+    if (bad(uploadKbps)) next.uploadKbps = "A whole number of KB/s from 1, or empty.";
+    if (bad(downloadKbps)) next.downloadKbps = "A whole number of KB/s from 1, or empty.";
+    setErrors(next);
+    if (Object.keys(next).length) return;
+    setOpen(false);
+    run.mutate({ groupId: group.id, limits: { uploadKbps, downloadKbps } });
+  };
+
   return (
-    <div className="grid content-start gap-1.5 text-sm">
-      <p className="text-muted-foreground text-xs">{title}</p>
-      {values.length === 0 ? (
-        <p>{empty}</p>
-      ) : (
-        <ul className="grid max-h-48 gap-0.5 overflow-y-auto">
-          {values.map((value) => (
-            <li key={value} className="break-all font-mono text-[13px]">
-              {value}
-            </li>
-          ))}
-        </ul>
-      )}
+    <div className="flex">
+      <Button
+        size="sm"
+        className="rounded-r-none"
+        disabled={empty || run.isPending}
+        onClick={() => run.mutate({ groupId: group.id })}
+        aria-label={`Run backup of ${group.name}`}
+        title={empty ? "Add paths to back up first" : undefined}
+      >
+        {run.isPending ? (
+          <LoaderCircleIcon className="animate-spin" aria-hidden="true" />
+        ) : (
+          <PlayIcon aria-hidden="true" />
+        )}
+        Run now
+      </Button>
+      <Popover open={open} onOpenChange={setOpen}>
+        <PopoverTrigger asChild>
+          <Button
+            size="sm"
+            className="rounded-l-none border-primary-foreground/20 border-l px-2"
+            disabled={empty || run.isPending}
+            aria-label={`Run ${group.name} with options`}
+          >
+            <ChevronDownIcon aria-hidden="true" />
+          </Button>
+        </PopoverTrigger>
+        <PopoverContent align="end" className="w-80">
+          <form onSubmit={onSubmit} noValidate className="grid gap-4">
+            <div className="grid gap-1">
+              <p className="flex items-center gap-2 font-medium text-sm">
+                <GaugeIcon className="size-4 text-muted-foreground" aria-hidden="true" />
+                Limit bandwidth for this run
+              </p>
+              <p className="text-muted-foreground text-xs">
+                Overrides the host's caps for this backup only. Empty is no limit.
+              </p>
+            </div>
+            <div className="grid grid-cols-2 gap-3">
+              <FormField id={`run-${group.id}-up`} label="Upload KB/s" error={errors.uploadKbps}>
+                {(aria) => <Input {...aria} name="uploadKbps" inputMode="numeric" autoComplete="off" />}
+              </FormField>
+              <FormField id={`run-${group.id}-down`} label="Download KB/s" error={errors.downloadKbps}>
+                {(aria) => <Input {...aria} name="downloadKbps" inputMode="numeric" autoComplete="off" />}
+              </FormField>
+            </div>
+            <Button type="submit" size="sm" className="justify-self-end">
+              <PlayIcon aria-hidden="true" />
+              Run {group.name} now
+            </Button>
+          </form>
+        </PopoverContent>
+      </Popover>
     </div>
   );
 }
@@ -156,52 +266,36 @@ function PathList({ title, values, empty }: { title: string; values: string[]; e
 function DeleteGroupButton({ group, hostId }: { group: SourceGroup; hostId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const remove = useMutation(
-    trpc.sources.remove.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.sources.list.queryKey({ hostId }) });
-        setOpen(false);
-        toast.success(`Deleted the source group ${group.name}.`);
-      },
-    }),
-  );
+  const remove = useMutation(trpc.sources.remove.mutationOptions());
   return (
-    <AlertDialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        if (!next) remove.reset();
-      }}
-    >
-      <AlertDialogTrigger asChild>
+    <ConfirmActionDialog
+      trigger={
         <Button variant="ghost" size="sm" aria-label={`Delete ${group.name}`} className="text-destructive">
           <Trash2Icon aria-hidden="true" />
           Delete
         </Button>
-      </AlertDialogTrigger>
-      <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>
-            Delete the source group <span className="break-all font-mono">{group.name}</span>?
-          </AlertDialogTitle>
-          <AlertDialogDescription>
-            Its settings go; the snapshots it made stay in the repository and in the Snapshots tab.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        <FormAlert title="Could not delete the group" message={remove.error ? describeError(remove.error) : null} />
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          <Button
-            variant="destructive"
-            disabled={remove.isPending}
-            onClick={() => remove.mutate({ groupId: group.id })}
-          >
-            {remove.isPending && <LoaderCircleIcon className="animate-spin" aria-hidden="true" />}
-            Delete group
-          </Button>
-        </AlertDialogFooter>
-      </AlertDialogContent>
-    </AlertDialog>
+      }
+      title={
+        <>
+          Delete the source group <span className="break-all font-mono">{group.name}</span>?
+        </>
+      }
+      description="Its settings go; the snapshots it made stay in the repository and in the Snapshots tab. A group that a schedule still backs up cannot be deleted."
+      confirmLabel="Delete group"
+      errorTitle="Could not delete the group"
+      mutation={remove}
+      onConfirm={(close) =>
+        remove.mutate(
+          { groupId: group.id },
+          {
+            onSuccess: async () => {
+              await queryClient.invalidateQueries({ queryKey: trpc.sources.list.queryKey({ hostId }) });
+              close();
+              toast.success(`Deleted the source group ${group.name}.`);
+            },
+          },
+        )
+      }
+    />
   );
 }

@@ -1,13 +1,10 @@
 import { createFileRoute } from "@tanstack/react-router";
 import { hasRole } from "../../../features/auth/current-user";
 import { HostPage } from "../../../features/hosts/host-page";
-import { HOST_TABS, type HostTab } from "../../../features/hosts/tabs";
+import { parseHostSearch } from "../../../features/hosts/tabs";
 
 export const Route = createFileRoute("/_app/hosts/$hostId")({
-  validateSearch: (search: Record<string, unknown>): { tab?: HostTab } =>
-    typeof search.tab === "string" && (HOST_TABS as readonly string[]).includes(search.tab)
-      ? { tab: search.tab as HostTab }
-      : {},
+  validateSearch: parseHostSearch,
   loader: ({ context, params }) => {
     const { queryClient, trpc, user } = context;
     const input = { hostId: params.hostId };
@@ -23,6 +20,6 @@ export const Route = createFileRoute("/_app/hosts/$hostId")({
 
 function HostRoute() {
   const { hostId } = Route.useParams();
-  const { tab = "snapshots" } = Route.useSearch();
-  return <HostPage hostId={hostId} tab={tab} />;
+  const { tab = "snapshots", edit } = Route.useSearch();
+  return <HostPage hostId={hostId} tab={tab} edit={edit} />;
 }
