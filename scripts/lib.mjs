@@ -1,7 +1,7 @@
 // Shared by start.mjs and test.mjs: run commands, install dependencies when missing.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 
@@ -39,3 +39,30 @@ export function build(filters = []) {
 }
 
 export { spawn };
+
+export function which(bin) {
+  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, bin))) return true;
+  return false;
+}
+
+/**
+ * Installs missing system packages ({ bin, pkg, why }) with apt-get when running as root;
+ * otherwise prints the exact command and exits. `again` names what to run afterwards.
+ */
+export function ensureSystemPackages(packages, again) {
+  const missing = packages.filter((p) => !which(p.bin));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.pkg).join(" ");
+  for (const p of missing) say(`${p.bin} is missing: ${p.why}.`);
+  if (process.getuid?.() !== 0) {
+    say(
+      `Install them first, then run ${again} again:\n\n    sudo apt-get update && sudo apt-get install -y ${names}\n`,
+    );
+    process.exit(1);
+  }
+  say(`installing ${names} with apt-get...`);
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing.map((p) => p.pkg)], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}

@@ -6,7 +6,7 @@
 //   --unit-only   skip Playwright
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { build, ensureNodeModules, ROOT, run, say } from "./lib.mjs";
+import { build, ensureNodeModules, ensureSystemPackages, ROOT, run } from "./lib.mjs";
 
 const args = new Set(process.argv.slice(2));
 const SYSTEM_PACKAGES = [
@@ -18,30 +18,7 @@ const SYSTEM_PACKAGES = [
   { bin: "openssl", pkg: "openssl", why: "the TLS pin tests make certificates" },
 ];
 
-function which(bin) {
-  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, bin))) return true;
-  return false;
-}
-
-function ensureSystemPackages() {
-  const missing = SYSTEM_PACKAGES.filter((p) => !which(p.bin));
-  if (missing.length === 0) return;
-  const names = missing.map((p) => p.pkg).join(" ");
-  for (const p of missing) say(`${p.bin} is missing: ${p.why}.`);
-  if (process.getuid?.() !== 0) {
-    say(
-      `Install them first, then run npm test again:\n\n    sudo apt-get update && sudo apt-get install -y ${names}\n`,
-    );
-    process.exit(1);
-  }
-  say(`installing ${names} with apt-get...`);
-  run("apt-get", ["update", "-qq"]);
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing.map((p) => p.pkg)], {
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-}
-
-ensureSystemPackages();
+ensureSystemPackages(SYSTEM_PACKAGES, "npm test");
 ensureNodeModules();
 build();
 

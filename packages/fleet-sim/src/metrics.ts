@@ -40,6 +40,10 @@ export class SimMetrics {
   messagesSent = 0;
   messagesReceived = 0;
   logLinesSent = 0;
+  /** Log lines covered by a job.ack (committed by the console). */
+  logLinesAcked = 0;
+  /** schedule.set messages received (each answered with schedule.ack). */
+  scheduleSets = 0;
   /** Unacked job events sent again after a reconnect. */
   eventsReplayed = 0;
   commandsReceived = 0;
@@ -50,6 +54,8 @@ export class SimMetrics {
   readonly dispatchLatency = new Samples();
   /** job event sent -> its cumulative job.ack received, ms. */
   readonly ackLatency = new Samples();
+  /** log.stream frame sent -> the job.ack covering it, ms (agent send -> committed). */
+  readonly logAckLatency = new Samples();
   /** socket open attempt -> hello.ok, ms. */
   readonly connectLatency = new Samples();
 
@@ -63,12 +69,15 @@ export class SimMetrics {
       messagesSent: this.messagesSent,
       messagesReceived: this.messagesReceived,
       logLinesSent: this.logLinesSent,
+      logLinesAcked: this.logLinesAcked,
+      scheduleSets: this.scheduleSets,
       eventsReplayed: this.eventsReplayed,
       commandsReceived: this.commandsReceived,
       jobsFinished: this.jobsFinished,
       fatal: this.fatal,
       dispatchLatencyMs: p(this.dispatchLatency),
       ackLatencyMs: p(this.ackLatency),
+      logAckLatencyMs: p(this.logAckLatency),
       connectLatencyMs: p(this.connectLatency),
     };
   }

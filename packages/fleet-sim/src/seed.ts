@@ -32,12 +32,27 @@ export interface SeedOptions {
    * them, so a FleetSimulator can connect the seeded fleet without enrolling it.
    */
   agentTokens?: boolean;
+  /**
+   * Give every host a succeeded `init` job (default true), as a host that has connected before
+   * has: the console then dispatches no init when the seeded fleet connects.
+   */
+  initialised?: boolean;
+  /**
+   * Give every host a succeeded forget, prune and check job within the last hour (default true),
+   * as a fleet that has been running has: the console's maintenance ticker then finds nothing due
+   * and does not dispatch one job per host on its first pass.
+   */
+  maintained?: boolean;
   onProgress?: (table: string, done: number, total: number) => void;
 }
 
 export interface SeedResult {
   hosts: number;
   jobs: number;
+  /** Succeeded init jobs (one per host with `initialised`), on top of `jobs`. */
+  initJobs: number;
+  /** Succeeded forget/prune/check jobs (three per host with `maintained`), on top of `jobs`. */
+  maintenanceJobs: number;
   logLines: number;
   ms: { hosts: number; jobs: number; logLines: number; total: number };
   rowsPerSecond: number;
@@ -180,6 +195,64 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedResult> {
       }),
       insertGroups,
     );
+    const initialised = options.initialised ?? true;
+    if (initialised) {
+      // One succeeded init per host, a minute after the host was created (older than every backup).
+      await fill(
+        "init_jobs",
+        options.hosts,
+        (i) => ({
+          id: newId(hostTime + 60_000 + i),
+          hostId: hostIds[i] as string,
+          kind: "init" as const,
+          status: "succeeded" as const,
+          actor: "system:system",
+          actorName: "system",
+          params: {},
+          createdAt: new Date(hostTime + 60_000),
+          dispatchedAt: new Date(hostTime + 60_005),
+          startedAt: new Date(hostTime + 60_020),
+          finishedAt: new Date(hostTime + 61_000),
+          exitCode: 0,
+          lastSeq: 3,
+          logLines: 0,
+          logBytes: 0,
+        }),
+        insertJobs,
+      );
+    }
+    const maintained = options.maintained ?? true;
+    const MAINTENANCE = ["forget", "prune", "check"] as const;
+    if (maintained) {
+      await fill(
+        "maintenance_jobs",
+        options.hosts * MAINTENANCE.length,
+        (k) => {
+          const i = Math.floor(k / MAINTENANCE.length);
+          const kind = MAINTENANCE[k % MAINTENANCE.length] as (typeof MAINTENANCE)[number];
+          // Spread over the hour before now, so no cadence slot has passed since.
+          const created = now - 3_600_000 + ((i * 7919) % 3_000_000) + (k % MAINTENANCE.length) * 60_000;
+          return {
+            id: newId(created),
+            hostId: hostIds[i] as string,
+            kind,
+            status: "succeeded" as const,
+            actor: "maintenance:ticker",
+            actorName: "maintenance",
+            params: {},
+            createdAt: new Date(created),
+            dispatchedAt: new Date(created + 5),
+            startedAt: new Date(created + 20),
+            finishedAt: new Date(created + 30_000),
+            exitCode: 0,
+            lastSeq: 3,
+            logLines: 0,
+            logBytes: 0,
+          };
+        },
+        insertJobs,
+      );
+    }
     const msHosts = performance.now() - tHosts;
 
     // Jobs: ids are ULIDs of their creation time, oldest first, round-robin over hosts.
@@ -252,10 +325,15 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedResult> {
     );
     const msLogs = performance.now() - tLogs;
     const total = performance.now() - t0;
-    const rows = options.hosts * 2 + options.jobs + (options.jobs > 0 ? options.logLines : 0);
+    const initJobs = initialised ? options.hosts : 0;
+    const maintenanceJobs = maintained ? options.hosts * MAINTENANCE.length : 0;
+    const rows =
+      options.hosts * 2 + initJobs + maintenanceJobs + options.jobs + (options.jobs > 0 ? options.logLines : 0);
     return {
       hosts: options.hosts,
       jobs: options.jobs,
+      initJobs,
+      maintenanceJobs,
       logLines: options.jobs > 0 ? options.logLines : 0,
       ms: { hosts: msHosts, jobs: msJobs, logLines: msLogs, total },
       rowsPerSecond: Math.round(rows / (total / 1000)),

@@ -21,6 +21,7 @@ import {
   PROTOCOL_VERSION,
   parseServerMessage,
   type ServerMessage,
+  type ServerPayload,
   type Snapshot,
 } from "@restic-manager/protocol";
 import WebSocket from "ws";
@@ -57,6 +58,8 @@ export interface FleetSimulatorOptions {
   /** Recorded `restic backup --json` output to replay; default the 0.14 "big" fixture. */
   fixtureFile?: string;
   agentVersion?: string;
+  /** IANA zone sent in hello (schedules fire in it); default "UTC". */
+  timezone?: string;
 }
 
 export const DEFAULT_BACKUP: BackupShape = {
@@ -76,6 +79,8 @@ interface Pending {
   seq: number;
   frame: string;
   sentAt: number;
+  /** Log lines the event carries (log.stream), 0 otherwise. */
+  lines: number;
 }
 
 interface SimJob {
@@ -91,6 +96,8 @@ type Events = {
   /** Every hello.ok (first connect and reconnects). */
   session: [agent: SimAgent];
   command: [agent: SimAgent, payload: CommandRunPayload, receivedAt: number];
+  /** job.started was sent for a command (`at`: epoch ms with sub-ms precision). */
+  "job.started": [agent: SimAgent, jobId: string, at: number];
   "job.finished": [agent: SimAgent, jobId: string, status: string];
   fatal: [agent: SimAgent, code: number];
 };
@@ -104,6 +111,7 @@ export class FleetSimulator extends EventEmitter<Events> {
   readonly backoff: { initialMs: number; maxMs: number };
   readonly heartbeatJitter: number;
   readonly agentVersion: string;
+  readonly timezone: string;
   #slots: number;
   readonly #waiting: (() => void)[] = [];
   #stopped = false;
@@ -120,6 +128,7 @@ export class FleetSimulator extends EventEmitter<Events> {
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 8000 };
     this.heartbeatJitter = options.heartbeatJitter ?? 0.2;
     this.agentVersion = options.agentVersion ?? "0.1.0-sim";
+    this.timezone = options.timezone ?? "UTC";
     this.#slots = options.connectConcurrency ?? 256;
     const addrs = options.sourceAddresses ?? defaultSourceAddresses(options.agents.length);
     this.agents = options.agents.map((id, i) => new SimAgent(this, id, addrs[i % addrs.length] ?? "127.0.0.1"));
@@ -189,6 +198,8 @@ export class SimAgent {
   /** Unacked job events per job, in seq order (progress is never kept: it is not spooled). */
   readonly unacked = new Map<string, Pending[]>();
   readonly snapshots: Snapshot[] = [];
+  /** The latest schedule set the server pushed (acknowledged, never fired). */
+  scheduleSet: ServerPayload<"schedule.set"> | null = null;
   #stopped = false;
   #fatal = false;
   #attempt = 0;
@@ -243,6 +254,7 @@ export class SimAgent {
               os: "linux",
               arch: "x64",
               restic: { version: "0.17.3", path: "/usr/bin/restic", error: null },
+              timezone: this.sim.timezone,
             },
           }),
         );
@@ -345,6 +357,12 @@ export class SimAgent {
       case "config.update":
         this.#send("config.ack", { version: msg.payload.version, error: null });
         return;
+      case "schedule.set":
+        // The simulator never fires schedules on its own; it only arms (keeps) the latest set.
+        this.scheduleSet = msg.payload;
+        this.metrics.scheduleSets++;
+        this.#send("schedule.ack", { version: msg.payload.version, error: null });
+        return;
       case "command.run":
         this.#onCommand(msg.payload);
         return;
@@ -398,7 +416,13 @@ export class SimAgent {
     const now = Date.now();
     let n = 0;
     while (n < pending.length && (pending[n]?.seq ?? Infinity) <= seq) {
-      if (pending[n]?.seq === seq) this.metrics.ackLatency.add(now - (pending[n]?.sentAt ?? now));
+      const p = pending[n] as Pending;
+      if (p.seq === seq) this.metrics.ackLatency.add(now - p.sentAt);
+      if (p.lines > 0) {
+        // The ack is cumulative: every line up to `seq` is committed now.
+        this.metrics.logLinesAcked += p.lines;
+        this.metrics.logAckLatency.add(now - p.sentAt);
+      }
       n++;
     }
     pending.splice(0, n);
@@ -410,6 +434,7 @@ export class SimAgent {
     job: SimJob,
     type: T,
     fields: Omit<AgentPayload<T>, "jobId" | "seq" | "at">,
+    lines = 0,
   ): void {
     job.seq++;
     const frame = JSON.stringify({ type, payload: { jobId: job.jobId, seq: job.seq, at: Date.now(), ...fields } });
@@ -421,7 +446,7 @@ export class SimAgent {
         pending = [];
         this.unacked.set(job.jobId, pending);
       }
-      pending.push({ seq: job.seq, frame, sentAt: Date.now() });
+      pending.push({ seq: job.seq, frame, sentAt: Date.now(), lines });
     }
   }
 
@@ -434,6 +459,7 @@ export class SimAgent {
     this.jobs.set(cmd.jobId, job);
     this.#jobEvent(job, "job.started", { kind: cmd.kind });
     this.metrics.dispatchLatency.add(Date.now() - receivedAt);
+    this.sim.emit("job.started", this, cmd.jobId, performance.timeOrigin + performance.now());
     switch (cmd.kind) {
       case "backup":
         this.#runBackup(job, cmd.params.paths);
@@ -452,10 +478,15 @@ export class SimAgent {
     const at = Date.now();
     for (let i = 0; i < lines.length; i += MAX_LOG_LINES_PER_FRAME) {
       const chunk = lines.slice(i, i + MAX_LOG_LINES_PER_FRAME);
-      this.#jobEvent(job, "log.stream", {
-        lineOffset: offset + i,
-        lines: chunk.map((line) => ({ at, stream: "stdout" as const, line })),
-      });
+      this.#jobEvent(
+        job,
+        "log.stream",
+        {
+          lineOffset: offset + i,
+          lines: chunk.map((line) => ({ at, stream: "stdout" as const, line })),
+        },
+        chunk.length,
+      );
       this.metrics.logLinesSent += chunk.length;
     }
   }

@@ -16,7 +16,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("seedDatabase", () => {
   it("seeds 100 hosts, 10k jobs and 50k log lines", async () => {
     const file = join(dir, "restic-manager.db");
-    const result = await seedDatabase({ database: file, hosts: 100, jobs: 10_000, logLines: 50_000 });
+    const result = await seedDatabase({
+      database: file,
+      hosts: 100,
+      jobs: 10_000,
+      logLines: 50_000,
+      maintained: false,
+    });
     console.log(
       `[fleet-sim] seed: ${result.hosts} hosts, ${result.jobs} jobs, ${result.logLines} lines in ` +
         `${Math.round(result.ms.total)} ms (${result.rowsPerSecond} rows/s)`,
@@ -26,7 +32,9 @@ describe("seedDatabase", () => {
       const count = async (sql: string) => Number((await client.execute(sql)).rows[0]?.[0]);
       expect(await count("SELECT count(*) FROM hosts")).toBe(100);
       expect(await count("SELECT count(*) FROM source_groups")).toBe(100);
-      expect(await count("SELECT count(*) FROM jobs")).toBe(10_000);
+      // 10k backups plus one succeeded init per host.
+      expect(await count("SELECT count(*) FROM jobs")).toBe(10_100);
+      expect(await count("SELECT count(*) FROM jobs WHERE kind = 'init' AND status = 'succeeded'")).toBe(100);
       expect(await count("SELECT count(*) FROM job_logs")).toBe(50_000);
       // Every job's stored log_lines matches its rows, and seqs are 0..n-1.
       expect(await count("SELECT coalesce(sum(log_lines), 0) FROM jobs")).toBe(50_000);
@@ -35,7 +43,7 @@ describe("seedDatabase", () => {
           "SELECT count(*) FROM (SELECT job_id, count(*) n, min(seq) lo, max(seq) hi FROM job_logs GROUP BY job_id) WHERE lo != 0 OR hi != n - 1",
         ),
       ).toBe(0);
-      expect(await count("SELECT count(DISTINCT host_id) FROM jobs")).toBe(100);
+      expect(await count("SELECT count(DISTINCT host_id) FROM jobs WHERE kind = 'backup'")).toBe(100);
       expect((await client.execute("PRAGMA foreign_key_check")).rows.length).toBe(0);
     } finally {
       client.close();
@@ -53,6 +61,9 @@ describe("seedDatabase", () => {
       jobs: 500,
       logLines: 1000,
       agentTokens: true,
+      // Hosts that never ran init: each gets one on connect, which the simulator answers.
+      initialised: false,
+      maintained: false,
     });
     expect(seeded.identities).toHaveLength(50);
     const consoleProc = await startConsole({ dataDir });
@@ -60,7 +71,6 @@ describe("seedDatabase", () => {
     try {
       void sim.start();
       await sim.waitConnected(50, 30_000);
-      // Seeded hosts never ran init: each gets one on connect, which the simulator answers.
       await waitFor(
         async () => sim.metrics.jobsFinished,
         (n) => n >= 50,
