@@ -1,6 +1,6 @@
-import { type Database, hostCredentials, hosts, jobs } from "@restic-manager/db";
+import { type Database, hostCredentials, hosts, idFloor, jobs } from "@restic-manager/db";
 import type { ResticInfo } from "@restic-manager/protocol";
-import { and, eq, gt, lt, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
@@ -73,7 +73,12 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+const HEARTBEAT_FLUSH_MS = 1000;
+
 export class HostService {
+  readonly #beats = new Set<string>();
+  #beatTimer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
@@ -134,11 +139,36 @@ export class HostService {
     this.events.emit("host.status", { hostId, status: "online" });
   }
 
+  /**
+   * Heartbeats are coalesced: hosts that beat within the last second are written in one UPDATE
+   * per 500 ids instead of one statement each (10k agents at 30 s are 333 writes a second, most
+   * of an idle console's CPU). last_seen_at is at most a second late; the offline sweeper works
+   * in minutes.
+   */
   async recordHeartbeat(hostId: string): Promise<void> {
-    await this.db
-      .update(hosts)
-      .set({ lastSeenAt: new Date(this.now()), status: "online" })
-      .where(and(eq(hosts.id, hostId), sql`${hosts.revokedAt} IS NULL`));
+    this.#beats.add(hostId);
+    if (!this.#beatTimer) {
+      this.#beatTimer = setTimeout(() => {
+        // A failed write (the database closing at shutdown) only loses a last-seen time.
+        this.flushHeartbeats().catch(() => undefined);
+      }, HEARTBEAT_FLUSH_MS);
+      this.#beatTimer.unref();
+    }
+  }
+
+  /** Writes the coalesced heartbeats now (the timer calls it; tests may too). */
+  async flushHeartbeats(): Promise<void> {
+    if (this.#beatTimer) clearTimeout(this.#beatTimer);
+    this.#beatTimer = null;
+    const ids = [...this.#beats];
+    this.#beats.clear();
+    const at = new Date(this.now());
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db
+        .update(hosts)
+        .set({ lastSeenAt: at, status: "online" })
+        .where(and(inArray(hosts.id, ids.slice(i, i + 500)), sql`${hosts.revokedAt} IS NULL`));
+    }
   }
 
   async recordDisconnect(hostId: string): Promise<void> {
@@ -354,7 +384,10 @@ export class HostService {
         failed: sql<number>`coalesce(sum(${jobs.status} in ('failed', 'interrupted')), 0)`,
       })
       .from(jobs)
-      .where(and(gt(jobs.createdAt, new Date(since)), eq(jobs.kind, "backup")));
+      // ULIDs sort by creation time: a range on jobs_kind_idx (kind, id) reads only the last day.
+      // On created_at the planner picked jobs_kind_idx for kind = 'backup' alone and visited every
+      // backup job ever (1M rows: 0.8 s per dashboard refresh, 15 s p50 with 20 clients).
+      .where(and(eq(jobs.kind, "backup"), gte(jobs.id, idFloor(since))));
     return {
       ...(fleet ?? { hosts: 0, online: 0, offline: 0, repoSizeBytes: 0, snapshots: 0 }),
       last24h: recent ?? { succeeded: 0, failed: 0 },

@@ -260,7 +260,12 @@ export class MaintenanceService {
       .where(eq(hosts.status, "online"));
     let dispatched = 0;
     let skippedBusy = 0;
+    let visited = 0;
     for (const row of rows) {
+      // libsql runs statements synchronously and its promises settle as microtasks, so a loop of
+      // awaited queries never lets the event loop turn: yield every 100 hosts (10k hosts were a
+      // 36 s stall with agents timing out).
+      if (++visited % 100 === 0) await new Promise<void>((r) => setImmediate(r));
       if (!this.#link?.isConnected(row.id)) continue;
       const settings: MaintenanceSettings = row.m ?? DEFAULT_MAINTENANCE;
       if (!settings.enabled) continue;

@@ -7,14 +7,25 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
  * Sorts by creation time, so "newest first" is an index scan on the primary key.
  */
 export function newId(now: number = Date.now()): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
+  const time = encodeTime(now);
   const bytes = randomBytes(16);
   let rand = "";
   for (let i = 0; i < 16; i++) rand += CROCKFORD[(bytes[i] ?? 0) % 32];
   return time + rand;
+}
+
+/** The smallest ULID of a millisecond: `id >= idFloor(t)` selects rows created at or after t by primary key. */
+export function idFloor(time: number): string {
+  return `${encodeTime(time)}${"0".repeat(16)}`;
+}
+
+/** The 10-character time part of a ULID. */
+function encodeTime(ms: number): string {
+  let out = "";
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
 }

@@ -37,12 +37,29 @@ const sqlOf = (stmt: InStatement) => (typeof stmt === "string" ? stmt : stmt.sql
  * life) behind an async mutex. Reads skip the queue and run in parallel under WAL.
  * busy_timeout is then only ever spent on writers in *other* processes.
  */
+/**
+ * libsql runs each statement synchronously and its promise settles as a microtask, so a backlog
+ * of awaited statements (500 agents streaming logs, 10k reconnecting, a ticker walking every
+ * host) runs back to back in microtasks and the event loop never gets to I/O or timers: the
+ * benchmarks measured stalls of 5-160 s that grow with the backlog. Every statement first
+ * checks how long this process has gone without a macrotask turn of ours and, past
+ * `YIELD_AFTER_MS`, waits for one (setImmediate runs after pending I/O callbacks).
+ */
+const YIELD_AFTER_MS = 10;
+let lastTurn = performance.now();
+export async function yieldIfBusy(): Promise<void> {
+  if (performance.now() - lastTurn < YIELD_AFTER_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
 export function queueWrites(client: Client): Client {
   const mutex = new AsyncMutex();
 
   const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
     const release = await mutex.lock();
     try {
+      await yieldIfBusy();
       return await fn();
     } finally {
       release();
@@ -53,6 +70,7 @@ export function queueWrites(client: Client): Client {
     const release = await mutex.lock();
     let tx: Transaction;
     try {
+      await yieldIfBusy();
       tx = await client.transaction(mode);
     } catch (e) {
       release();
@@ -91,7 +109,7 @@ export function queueWrites(client: Client): Client {
           return (stmt: InStatement, args?: unknown) => {
             const run = () =>
               args === undefined ? target.execute(stmt) : target.execute(stmt as string, args as never);
-            return READ_ONLY.test(sqlOf(stmt)) ? run() : withLock(run);
+            return READ_ONLY.test(sqlOf(stmt)) ? yieldIfBusy().then(run) : withLock(run);
           };
         case "batch":
           return (stmts: InStatement[], mode?: TransactionMode) =>
