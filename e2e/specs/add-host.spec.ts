@@ -30,6 +30,6 @@ test("Add host -> install command -> the real agent enrols -> the host is online
     await page.screenshot({ path: join(ROOT, "test-results/e2e/host-online.png"), fullPage: true });
   } finally {
     await agent.stop("SIGKILL");
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   }
 });

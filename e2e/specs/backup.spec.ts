@@ -65,6 +65,6 @@ test("Run now from the UI: live log and moving progress, then the snapshot on th
     await page.screenshot({ path: join(ROOT, "test-results/e2e/dashboard.png"), fullPage: true });
   } finally {
     await agent.stop("SIGKILL");
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   }
 });

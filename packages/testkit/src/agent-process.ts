@@ -1,6 +1,6 @@
 /** The compiled agent as a real process, with its config in a temp dir. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AGENT_BINARY } from "./paths.js";
@@ -61,11 +61,53 @@ export class AgentProcess {
     return child;
   }
 
+  /**
+   * Stops the agent. SIGKILL takes its restic and hook processes down first: they run in their own
+   * process groups, so a killed agent would otherwise leave them writing into a repository the
+   * test is about to delete.
+   */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once("exit", r));
+    if (signal === "SIGKILL" && child.pid) {
+      for (const pid of descendantsOf(child.pid)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
     child.kill(signal);
     await exited;
   }
+}
+
+/** Every live descendant of `root`, read from /proc (Linux, where the tests run). */
+function descendantsOf(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid ...; comm may contain spaces, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // exited while we were reading
+    }
+  }
+  const found: number[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const parent = frontier.pop() as number;
+    for (const [pid, ppid] of parentOf) {
+      if (ppid === parent) {
+        found.push(pid);
+        frontier.push(pid);
+      }
+    }
+  }
+  return found;
 }
