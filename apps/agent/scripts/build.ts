@@ -101,6 +101,10 @@ export async function buildAgent(options: {
     `--target=${target.bunTarget}`,
     `--outfile=${outfile}`,
     "--minify",
+    // Precompiled bytecode: the runtime skips parsing the bundle at start (`--help` in ~80 ms
+    // instead of ~140 ms on the 2-core box; +2 MB gzip). `--smol` was measured too: no change
+    // in idle RSS (~55 MB either way), so it is not used.
+    "--bytecode",
     "--define",
     `AGENT_VERSION=${JSON.stringify(version)}`,
   ];

@@ -54,6 +54,8 @@ export function createAgent(options: AgentOptions): Agent {
   let restic: ResticInfo = { version: null, path: null, error: "not probed yet" };
   const probe = options.locate ?? (() => locateRestic({ configuredPath: config.resticPath ?? null }));
   const stateDir = stateDirFor(config);
+  /** Started by run() so the first connect overlaps `restic version`; later hellos probe again. */
+  let firstProbe: Promise<ResticInfo> | null = null;
 
   const outbox = new Outbox({
     spoolDir: config.spoolDir,
@@ -93,7 +95,8 @@ export function createAgent(options: AgentOptions): Agent {
     helloOkTimeoutMs: options.helloOkTimeoutMs,
     runningJobIds: () => [...context.runningJobs.keys()],
     hello: async () => {
-      const probed = await probe();
+      const probed = await (firstProbe ?? probe());
+      firstProbe = null;
       // Bounded like the protocol field, so an odd path can never make hello unsendable.
       restic = { ...probed, error: probed.error?.slice(0, 1024) ?? null };
       if (restic.error) log.warn(`restic: ${restic.error}`);
@@ -116,6 +119,9 @@ export function createAgent(options: AgentOptions): Agent {
     connection,
     context,
     async run() {
+      firstProbe = probe();
+      // hello awaits it (and sees a failure); this only keeps an early rejection from going unhandled.
+      firstProbe.catch(() => undefined);
       // A previous agent process that was killed may have left restic running (own process
       // group) and job events unsent. Stop the former before connecting; replay the latter.
       try {

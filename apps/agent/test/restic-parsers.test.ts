@@ -163,6 +163,18 @@ describe("restic 0.14 backup output (recorded)", () => {
     ]);
   });
 
+  it("lists new and modified files, never unchanged ones, whatever a path contains", () => {
+    const { log } = feed([
+      '{"message_type":"verbose_status","action":"unchanged","item":"/d/same","data_size":10}',
+      '{"message_type":"verbose_status","action":"new","item":"/d/odd \\"action\\":\\"unchanged\\"","data_size":1}',
+      '{"message_type":"verbose_status","action":"modified","item":"/d/changed","data_size":2048}',
+    ]);
+    expect(log.map((l) => l.line)).toEqual([
+      'new      /d/odd "action":"unchanged" (1 B)',
+      "modified /d/changed (2.000 KiB)",
+    ]);
+  });
+
   it("caps the listed files and says how many were left out", () => {
     const verbose = Array.from(
       { length: 25 },

@@ -63,6 +63,7 @@ export async function startServer(
     const app = await buildHttpServer({ config, core, logger, runtime, version: SERVER_VERSION });
     const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
     gateway.attach(app.server);
+    core.hosts.setAgentLink(gateway);
     core.jobs.setAgentLink(gateway);
     core.maintenance.setAgentLink(gateway);
     const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs, options.jobLeaseMs);

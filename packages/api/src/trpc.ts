@@ -5,8 +5,8 @@
  */
 import type { AuthUser, Core } from "@restic-manager/core";
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { toTRPCError } from "./errors.js";
+import { transformer } from "./transformer.js";
 
 export type Tier = "public" | "authed" | "operator" | "admin";
 
@@ -41,8 +41,8 @@ const t = initTRPC
   .context<RequestContext>()
   .meta<Meta>()
   .create({
-    // Dates, Maps and undefined survive the wire; the SPA's links use the same transformer.
-    transformer: superjson,
+    // superjson: Dates, Maps and undefined survive the wire; the SPA's links use it too.
+    transformer,
     errorFormatter({ shape }) {
       // Never ship stack traces or internals to the browser.
       const { stack: _stack, ...data } = shape.data;

@@ -4,6 +4,7 @@ import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
+import type { AgentLink } from "./jobs.js";
 import type { SecretBox, SecretSlot } from "./secrets.js";
 import { hashToken } from "./tokens.js";
 
@@ -77,6 +78,7 @@ const HEARTBEAT_FLUSH_MS = 1000;
 
 export class HostService {
   readonly #beats = new Set<string>();
+  #link: Pick<AgentLink, "isConnected"> | null = null;
   #beatTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -164,14 +166,23 @@ export class HostService {
     this.#beats.clear();
     const at = new Date(this.now());
     for (let i = 0; i < ids.length; i += 500) {
+      // A beat that arrived just before its agent disconnected must not mark the host online again.
+      const live = ids.slice(i, i + 500).filter((id) => this.#link?.isConnected(id) ?? true);
+      if (live.length === 0) continue;
       await this.db
         .update(hosts)
         .set({ lastSeenAt: at, status: "online" })
-        .where(and(inArray(hosts.id, ids.slice(i, i + 500)), sql`${hosts.revokedAt} IS NULL`));
+        .where(and(inArray(hosts.id, live), sql`${hosts.revokedAt} IS NULL`));
     }
   }
 
+  /** Which hosts have an agent connected right now (the gateway). */
+  setAgentLink(link: Pick<AgentLink, "isConnected">): void {
+    this.#link = link;
+  }
+
   async recordDisconnect(hostId: string): Promise<void> {
+    this.#beats.delete(hostId);
     await this.db
       .update(hosts)
       .set({ status: "offline" })

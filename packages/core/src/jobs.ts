@@ -28,6 +28,7 @@ import { and, desc, eq, gt, inArray, lt, notInArray, type SQL, sql } from "drizz
 import { type Actor, SYSTEM_ACTOR, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus, JobLogLine } from "./events.js";
+import { LogIngest } from "./log-ingest.js";
 
 /** What the jobs service needs from the gateway; core never imports ws. */
 export interface AgentLink {
@@ -36,9 +37,8 @@ export interface AgentLink {
 }
 
 export const ACTIVE_STATUSES: JobStatus[] = ["queued", "running"];
-/** Per-job log cap; past it one marker line says how much was dropped. */
-export const MAX_LOG_LINES_PER_JOB = 200_000;
-export const MAX_LOG_BYTES_PER_JOB = 64 * 1024 * 1024;
+export { MAX_LOG_BYTES_PER_JOB, MAX_LOG_LINES_PER_JOB } from "./log-ingest.js";
+
 /** A dispatched job the agent has not reported as running after this long was lost. */
 const START_GRACE_MS = 30_000;
 
@@ -71,12 +71,24 @@ export class JobService {
   readonly #hostChains = new Map<string, Promise<unknown>>();
   /** Snapshot listings arriving in parts, by reportId. */
   readonly #reports = new Map<string, { hostId: string; parts: Map<number, unknown[]>; expected: number }>();
+  /**
+   * Hosts known to have no queued or running job, so their heartbeats (333/s with 10k agents)
+   * need no query. A host leaves the set before any job of it is created (dispatch is the only
+   * place jobs are inserted) and enters it when a reconcile finds nothing active.
+   */
+  readonly #idleHosts = new Set<string>();
+  /** Bumped by every dispatch, so a reconcile that raced one does not mark its host idle. */
+  #dispatches = 0;
+  /** Log lines and progress, committed in groups (see log-ingest.ts). */
+  readonly ingest: LogIngest;
 
   constructor(
     private readonly db: Database,
     private readonly events: EventBus,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ingest = new LogIngest(db, events, now);
+  }
 
   setAgentLink(link: AgentLink): void {
     this.#link = link;
@@ -99,6 +111,8 @@ export class JobService {
     options: DispatchOptions = {},
   ): Promise<{ jobId: string; queuedBehind: boolean; duplicate: boolean }> {
     return this.#serial(hostId, async () => {
+      this.#idleHosts.delete(hostId);
+      this.#dispatches++;
       const jobId = newId();
       const outcome = await this.db.transaction(async (tx) => {
         const [h] = await tx.select({ name: hosts.name, status: hosts.status }).from(hosts).where(eq(hosts.id, hostId));
@@ -340,6 +354,7 @@ export class JobService {
 
   /** Applies one job event from `hostId`'s agent. Returns the seq to acknowledge, or null. */
   async applyEvent(hostId: string, message: JobEvent): Promise<number | null> {
+    if (message.type === "job.progress" || message.type === "log.stream") return this.ingest.submit(hostId, message);
     const { jobId, seq } = message.payload;
     const [job] = await this.db
       .select({ hostId: jobs.hostId, lastSeq: jobs.lastSeq, status: jobs.status })
@@ -362,15 +377,6 @@ export class JobService {
           .where(eq(jobs.id, jobId));
         this.events.emit("job.updated", { jobId, hostId, status: "running" });
         return seq;
-      case "job.progress": {
-        const progress: Record<string, unknown> = { ...message.payload };
-        await this.db.update(jobs).set({ progress, lastSeq: seq }).where(eq(jobs.id, jobId));
-        this.events.emit("job.progress", { jobId, progress });
-        return seq;
-      }
-      case "log.stream":
-        await this.#appendLogs(jobId, seq, message.payload.lineOffset, message.payload.lines);
-        return seq;
       case "job.finished": {
         const p = message.payload;
         const status = p.status;
@@ -384,55 +390,6 @@ export class JobService {
         return seq;
       }
     }
-  }
-
-  async #appendLogs(
-    jobId: string,
-    seq: number,
-    lineOffset: number,
-    lines: { at: number; stream: "stdout" | "stderr" | "system"; line: string }[],
-  ) {
-    const committed: JobLogLine[] = [];
-    await this.db.transaction(async (tx) => {
-      const [job] = await tx
-        .select({ logLines: jobs.logLines, logBytes: jobs.logBytes, logTruncated: jobs.logTruncated })
-        .from(jobs)
-        .where(eq(jobs.id, jobId));
-      if (!job) return;
-      let { logLines, logBytes, logTruncated } = job;
-      const rows: JobLogLine[] = [];
-      let dropped = 0;
-      lines.forEach((l, i) => {
-        const bytes = Buffer.byteLength(l.line);
-        if (logLines + rows.length >= MAX_LOG_LINES_PER_JOB || logBytes + bytes > MAX_LOG_BYTES_PER_JOB) {
-          dropped++;
-          return;
-        }
-        logBytes += bytes;
-        rows.push({ seq: lineOffset + i, at: l.at, stream: l.stream, line: l.line });
-      });
-      if (dropped > 0 && !logTruncated) {
-        logTruncated = true;
-        rows.push({
-          seq: lineOffset + lines.length - 1,
-          at: this.now(),
-          stream: "system",
-          line: `[log truncated: this job's log reached its size cap (${MAX_LOG_LINES_PER_JOB.toLocaleString("en")} lines or ${MAX_LOG_BYTES_PER_JOB / 1024 / 1024} MiB); later lines are not stored]`,
-        });
-      }
-      if (rows.length > 0) {
-        const inserted = await tx
-          .insert(jobLogs)
-          .values(rows.map((r) => ({ jobId, seq: r.seq, at: new Date(r.at), stream: r.stream, line: r.line })))
-          .onConflictDoNothing()
-          .returning({ seq: jobLogs.seq });
-        const fresh = new Set(inserted.map((r) => r.seq));
-        for (const r of rows) if (fresh.has(r.seq)) committed.push(r);
-        logLines += inserted.length;
-      }
-      await tx.update(jobs).set({ logLines, logBytes, logTruncated, lastSeq: seq }).where(eq(jobs.id, jobId));
-    });
-    if (committed.length) this.events.emit("job.logs", { jobId, lines: committed });
   }
 
   async #finish(
@@ -494,6 +451,8 @@ export class JobService {
    * not have (it restarted, or the command was lost) are marked interrupted.
    */
   async reconcileRunning(hostId: string, runningJobIds: string[]): Promise<void> {
+    if (runningJobIds.length === 0 && this.#idleHosts.has(hostId)) return;
+    const dispatchesBefore = this.#dispatches;
     const startCutoff = new Date(this.now() - START_GRACE_MS);
     const conditions: SQL[] = [eq(jobs.hostId, hostId), inArray(jobs.status, ACTIVE_STATUSES)];
     if (runningJobIds.length) conditions.push(notInArray(jobs.id, runningJobIds));
@@ -501,6 +460,9 @@ export class JobService {
       .select({ id: jobs.id, status: jobs.status, dispatchedAt: jobs.dispatchedAt })
       .from(jobs)
       .where(and(...conditions));
+    if (runningJobIds.length === 0 && lost.length === 0 && this.#dispatches === dispatchesBefore) {
+      this.#idleHosts.add(hostId);
+    }
     for (const job of lost) {
       // A queued job may simply not have reached the agent yet.
       if (job.status === "queued" && (!job.dispatchedAt || job.dispatchedAt > startCutoff)) continue;

@@ -111,11 +111,12 @@ describe("source groups", () => {
 });
 
 describe("event ingest", () => {
+  const lines = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ at: Date.now(), stream: "stdout", line: `line ${from + i}` }));
+
   it("applies each (job, seq) once: replays are acknowledged and dropped, lines never duplicate", async () => {
     const group = await backupGroup();
     const { jobId } = await core.jobs.runBackup(group.id, operator);
-    const lines = (from: number, n: number) =>
-      Array.from({ length: n }, (_, i) => ({ at: Date.now(), stream: "stdout", line: `line ${from + i}` }));
     const stream = [
       event("job.started", { jobId, seq: 1, kind: "backup" }),
       event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) }),
@@ -155,6 +156,60 @@ describe("event ingest", () => {
     expect((await core.jobs.get(jobId)).status).toBe("queued");
   });
 
+  it("commits frames from many agents arriving together in one transaction, acking each after the commit", async () => {
+    // Twelve hosts, each with a running backup: what twelve agents streaming at once look like.
+    const running: { hostId: string; jobId: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const id = i === 0 ? hostId : newId();
+      if (i > 0) await core.db.insert(hosts).values({ id, name: `web-${i + 1}`, status: "online" });
+      const group = await core.sources.create(
+        id,
+        { name: "default", includePaths: ["/etc"], excludePatterns: [] },
+        operator,
+      );
+      const { jobId } = await core.jobs.runBackup(group.id, operator);
+      await core.jobs.applyEvent(id, event("job.started", { jobId, seq: 1, kind: "backup" }));
+      running.push({ hostId: id, jobId });
+    }
+    const seen: { jobId: string; stored: number }[] = [];
+    core.events.on("job.logs", ({ jobId }) => {
+      // Emitted only once the lines are in the database.
+      void core.jobs.logs(jobId, -1, 10).then((rows) => seen.push({ jobId, stored: rows.length }));
+    });
+    const before = core.jobs.ingest.stats.commits;
+    const [first, second] = running as [{ hostId: string; jobId: string }, { hostId: string; jobId: string }];
+    const acks = await Promise.all([
+      ...running.map(({ hostId: h, jobId }) =>
+        core.jobs.applyEvent(h, event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) })),
+      ),
+      core.jobs.applyEvent(first.hostId, event("job.progress", { jobId: first.jobId, seq: 3, percent: 40 })),
+      // Not this host's job: acked, nothing stored.
+      core.jobs.applyEvent(
+        first.hostId,
+        event("log.stream", { jobId: second.jobId, seq: 7, lineOffset: 3, lines: lines(3, 1) }),
+      ),
+    ]);
+    expect(acks).toEqual([...running.map(() => 2), 3, 7]);
+    expect(core.jobs.ingest.stats.commits - before).toBeLessThanOrEqual(2);
+
+    for (const { jobId } of running) {
+      expect((await core.jobs.logs(jobId, -1, 100)).map((l) => l.line)).toEqual(["line 0", "line 1", "line 2"]);
+      expect(await core.jobs.get(jobId)).toMatchObject({ logLines: 3, lastSeq: jobId === first.jobId ? 3 : 2 });
+    }
+    expect((await core.jobs.get(first.jobId)).progress).toMatchObject({ percent: 40 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toHaveLength(12);
+    for (const s of seen) expect(s.stored).toBe(3);
+
+    // A replay of the same frames (agent reconnected before it saw the acks) stores nothing twice.
+    await Promise.all(
+      running.map(({ hostId: h, jobId }) =>
+        core.jobs.applyEvent(h, event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) })),
+      ),
+    );
+    expect(await core.db.select().from(jobLogs)).toHaveLength(36);
+  });
+
   it("caps a job's log with one visible truncation marker", async () => {
     const group = await backupGroup();
     const { jobId } = await core.jobs.runBackup(group.id, operator);
@@ -174,6 +229,25 @@ describe("event ingest", () => {
   }, 120_000);
 });
 
+describe("heartbeats", () => {
+  it("are written together, and one that arrived just before a disconnect does not bring the host back online", async () => {
+    const other = newId();
+    await core.db.insert(hosts).values({ id: other, name: "web-02", status: "offline" });
+    const live = new Set([hostId, other]);
+    core.hosts.setAgentLink({ isConnected: (id) => live.has(id) });
+    await core.hosts.recordHeartbeat(hostId);
+    await core.hosts.recordHeartbeat(other);
+    // web-02's agent goes away before the coalesced write.
+    live.delete(other);
+    await core.hosts.recordDisconnect(other);
+    await core.hosts.flushHeartbeats();
+    const rows = await core.db.select({ id: hosts.id, status: hosts.status, seen: hosts.lastSeenAt }).from(hosts);
+    expect(rows.find((r) => r.id === hostId)).toMatchObject({ status: "online" });
+    expect(rows.find((r) => r.id === hostId)?.seen).not.toBeNull();
+    expect(rows.find((r) => r.id === other)).toMatchObject({ status: "offline", seen: null });
+  });
+});
+
 describe("interrupted jobs", () => {
   it("marks a running job interrupted when the agent's heartbeat no longer lists it", async () => {
     const group = await backupGroup();
@@ -185,6 +259,17 @@ describe("interrupted jobs", () => {
     expect((await core.jobs.get(jobId)).status).toBe("interrupted");
     // The next backup is allowed.
     await expect(core.jobs.runBackup(group.id, operator)).resolves.toBeTruthy();
+  });
+
+  it("still reconciles a host whose earlier heartbeats found it idle once a job is dispatched", async () => {
+    const group = await backupGroup();
+    // Idle heartbeats: the second one is answered from memory, without a query.
+    await core.jobs.reconcileRunning(hostId, []);
+    await core.jobs.reconcileRunning(hostId, []);
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    await core.jobs.applyEvent(hostId, event("job.started", { jobId, seq: 1, kind: "backup" }));
+    await core.jobs.reconcileRunning(hostId, []);
+    expect((await core.jobs.get(jobId)).status).toBe("interrupted");
   });
 
   it("cancels an orphan whose agent is away, and interrupts jobs past the lease", async () => {

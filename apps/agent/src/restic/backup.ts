@@ -216,6 +216,9 @@ export interface BackupOutputOptions {
  * Turns restic backup's output into progress, log lines and the final summary. Pure: the job
  * runner feeds it lines; the unit tests feed it recorded restic output.
  */
+const UNCHANGED_MARK = '"action":"unchanged"';
+const VERBOSE_MARK = '"message_type":"verbose_status"';
+
 export class BackupOutput {
   summary: BackupSummary | null = null;
   /** The reason restic gave for a fatal error (exit_error, or its "Fatal: ..." line). */
@@ -237,6 +240,11 @@ export class BackupOutput {
   }
 
   stdout(raw: string): void {
+    // With -v restic prints one line per file, unchanged ones too (100k lines for an incremental
+    // backup of 100k files), and the log never shows them: skip those before JSON.parse and the
+    // schema check. Go's encoder writes this key/value pair exactly so; inside a JSON string the
+    // quotes would be escaped, so a path cannot fake it.
+    if (raw.includes(UNCHANGED_MARK) && raw.includes(VERBOSE_MARK)) return;
     this.#handle(parseBackupLine(raw), "stdout");
   }
 

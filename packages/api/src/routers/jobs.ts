@@ -2,9 +2,26 @@ import type { JobLogLine } from "@restic-manager/core";
 import { z } from "zod";
 import { actorOf } from "../actor.js";
 import { ZId, ZJobListRequest } from "../schemas.js";
+import { shareSerialization } from "../transformer.js";
 import { authedProcedure, operatorProcedure, router } from "../trpc.js";
 
 const HISTORY_PAGE = 5000;
+
+/**
+ * Stream events made once per bus event and shared by every viewer of the job, so each is
+ * serialised once (see transformer.ts); keyed weakly by the bus event object.
+ */
+const streamEvents = new WeakMap<object, JobStreamEvent>();
+const jobReads = new WeakMap<object, Promise<JobStreamEvent>>();
+
+function sharedEvent(source: object, make: () => JobStreamEvent): JobStreamEvent {
+  let event = streamEvents.get(source);
+  if (!event) {
+    event = shareSerialization(make());
+    streamEvents.set(source, event);
+  }
+  return event;
+}
 
 /** What the live job page receives, in order. */
 export type JobStreamEvent =
@@ -52,10 +69,21 @@ export const jobsRouter = router({
       wake?.();
     };
     const offs = [
-      events.on("job.logs", (e) => e.jobId === input.jobId && push({ type: "logs", lines: e.lines })),
-      events.on("job.progress", (e) => e.jobId === input.jobId && push({ type: "progress", progress: e.progress })),
+      events.on("job.logs", (e) => {
+        if (e.jobId === input.jobId) push(sharedEvent(e, () => ({ type: "logs", lines: e.lines })));
+      }),
+      events.on("job.progress", (e) => {
+        if (e.jobId === input.jobId) push(sharedEvent(e, () => ({ type: "progress", progress: e.progress })));
+      }),
       events.on("job.updated", (e) => {
-        if (e.jobId === input.jobId) void service.get(input.jobId).then((job) => push({ type: "job", job }));
+        if (e.jobId !== input.jobId) return;
+        // One read per change, whatever the number of viewers.
+        let read = jobReads.get(e);
+        if (!read) {
+          read = service.get(e.jobId).then((job) => shareSerialization<JobStreamEvent>({ type: "job", job }));
+          jobReads.set(e, read);
+        }
+        read.then(push, () => undefined); // a job deleted meanwhile: nothing to show
       }),
     ];
     signal?.addEventListener("abort", () => wake?.(), { once: true });
@@ -72,20 +100,31 @@ export const jobsRouter = router({
         if (page.length < HISTORY_PAGE) break;
       }
       while (!signal?.aborted) {
-        if (pending.length === 0) {
+        const next = pending.shift();
+        if (!next) {
           await new Promise<void>((r) => {
             wake = r;
           });
           wake = null;
           continue;
         }
-        const next = pending.shift() as JobStreamEvent;
-        if (next.type === "logs") {
-          const fresh = next.lines.filter((l) => l.seq > lastSeq);
-          if (fresh.length === 0) continue;
-          lastSeq = fresh.at(-1)?.seq ?? lastSeq;
-          yield { type: "logs", lines: fresh } satisfies JobStreamEvent;
-        } else yield next;
+        if (next.type !== "logs") {
+          yield next;
+          continue;
+        }
+        // A viewer that fell behind gets what queued up in one event, not one per batch.
+        const queued = [next];
+        while (pending[0]?.type === "logs") queued.push(pending.shift() as typeof next);
+        const first = next.lines[0];
+        if (queued.length === 1 && first && first.seq > lastSeq) {
+          lastSeq = next.lines.at(-1)?.seq ?? lastSeq;
+          yield next; // the shared event: serialised once for every viewer
+          continue;
+        }
+        const fresh = queued.flatMap((e) => e.lines).filter((l) => l.seq > lastSeq);
+        if (fresh.length === 0) continue;
+        lastSeq = fresh.at(-1)?.seq ?? lastSeq;
+        yield { type: "logs", lines: fresh } satisfies JobStreamEvent;
       }
     } finally {
       for (const off of offs) off();

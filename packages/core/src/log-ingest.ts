@@ -1,0 +1,216 @@
+/**
+ * Group commit for the agent's high-rate job events (`log.stream` and `job.progress`).
+ *
+ * One transaction per frame tops out around 1,300 frames/s on SQLite (the benchmarks' B4: 500
+ * jobs streaming logs got 8,553 lines/s committed and acks 75 s late). Frames that arrive while
+ * a commit is running, or in the same event-loop turn, are applied together: one transaction,
+ * one multi-row INSERT of their lines, one UPDATE per job. Nothing waits on a timer, so a lone
+ * frame commits as fast as before, and the batch grows only when the load does.
+ *
+ * Each agent connection hands the console one message at a time and waits for it (the
+ * gateway's per-connection queue), so frames of one job never overtake each other; a batch
+ * holds at most one frame per connection. Every caller still gets the seq to acknowledge only
+ * after the transaction holding its frame committed.
+ */
+import { type Database, jobLogs, jobs, type Transaction } from "@restic-manager/db";
+import type { AgentMessage } from "@restic-manager/protocol";
+import { eq, inArray } from "drizzle-orm";
+import type { EventBus, JobLogLine } from "./events.js";
+
+export type IngestFrame = Extract<AgentMessage, { type: "job.progress" | "log.stream" }>;
+
+/** Per-job log cap; past it one marker line says how much was dropped. */
+export const MAX_LOG_LINES_PER_JOB = 200_000;
+export const MAX_LOG_BYTES_PER_JOB = 64 * 1024 * 1024;
+
+/** Frames per transaction: bounds how long one commit keeps the event loop (and the writer). */
+const MAX_FRAMES_PER_COMMIT = 500;
+/** Rows per INSERT: 5 bound parameters each, well under SQLite's 32,766. */
+const ROWS_PER_INSERT = 1_000;
+const JOBS_PER_SELECT = 500;
+
+interface Pending {
+  hostId: string;
+  frame: IngestFrame;
+  resolve: (ack: number) => void;
+  reject: (e: unknown) => void;
+}
+
+interface JobState {
+  hostId: string;
+  lastSeq: number;
+  logLines: number;
+  logBytes: number;
+  logTruncated: boolean;
+  progress?: Record<string, unknown>;
+  dirty: boolean;
+  /** Lines accepted in this batch, in order. */
+  rows: JobLogLine[];
+}
+
+export class LogIngest {
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #committing = false;
+  /** Batches committed and frames in them, for the benchmarks and tests. */
+  readonly stats = { commits: 0, frames: 0, largestBatch: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventBus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Queues one frame from `hostId`'s agent; resolves with the seq to acknowledge once it is
+   * committed (or was a replay, or names a job that is not this host's: acked and dropped).
+   */
+  submit(hostId: string, frame: IngestFrame): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ hostId, frame, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#committing) return;
+    this.#scheduled = true;
+    // After the current turn's socket reads, so their frames join this batch.
+    setImmediate(() => void this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    this.#scheduled = false;
+    this.#committing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_FRAMES_PER_COMMIT);
+        try {
+          const after = await this.#commit(batch);
+          for (const p of batch) p.resolve(p.frame.payload.seq);
+          after();
+        } catch (e) {
+          for (const p of batch) p.reject(e);
+        }
+      }
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  /** Applies a batch in one transaction; returns what to emit once it committed. */
+  async #commit(batch: Pending[]): Promise<() => void> {
+    const progressEvents: { jobId: string; progress: Record<string, unknown> }[] = [];
+    const states = new Map<string, JobState>();
+    await this.db.transaction(async (tx) => {
+      await this.#load(tx, [...new Set(batch.map((p) => p.frame.payload.jobId))], states);
+      for (const { hostId, frame } of batch) {
+        const job = states.get(frame.payload.jobId);
+        // Unknown or another host's job, or a replay: nothing to store, the caller acks it.
+        if (!job || job.hostId !== hostId || frame.payload.seq <= job.lastSeq) continue;
+        job.lastSeq = frame.payload.seq;
+        job.dirty = true;
+        if (frame.type === "job.progress") {
+          job.progress = { ...frame.payload };
+          progressEvents.push({ jobId: frame.payload.jobId, progress: job.progress });
+        } else {
+          this.#accept(job, frame.payload);
+        }
+      }
+      await this.#write(tx, states);
+    });
+    this.stats.commits++;
+    this.stats.frames += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    return () => {
+      for (const [jobId, job] of states) {
+        if (job.rows.length > 0) this.events.emit("job.logs", { jobId, lines: job.rows });
+      }
+      for (const e of progressEvents) this.events.emit("job.progress", e);
+    };
+  }
+
+  async #load(tx: Transaction, jobIds: string[], into: Map<string, JobState>): Promise<void> {
+    for (let i = 0; i < jobIds.length; i += JOBS_PER_SELECT) {
+      const rows = await tx
+        .select({
+          id: jobs.id,
+          hostId: jobs.hostId,
+          lastSeq: jobs.lastSeq,
+          logLines: jobs.logLines,
+          logBytes: jobs.logBytes,
+          logTruncated: jobs.logTruncated,
+        })
+        .from(jobs)
+        .where(inArray(jobs.id, jobIds.slice(i, i + JOBS_PER_SELECT)));
+      for (const { id, ...row } of rows) into.set(id, { ...row, dirty: false, rows: [] });
+    }
+  }
+
+  /** Takes a frame's lines up to the job's caps; the first line over a cap becomes one marker. */
+  #accept(job: JobState, payload: Extract<IngestFrame, { type: "log.stream" }>["payload"]): void {
+    const { lineOffset, lines } = payload;
+    let dropped = false;
+    lines.forEach((l, i) => {
+      const bytes = Buffer.byteLength(l.line);
+      if (job.logLines >= MAX_LOG_LINES_PER_JOB || job.logBytes + bytes > MAX_LOG_BYTES_PER_JOB) {
+        dropped = true;
+        return;
+      }
+      job.logBytes += bytes;
+      job.logLines++;
+      job.rows.push({ seq: lineOffset + i, at: l.at, stream: l.stream, line: l.line });
+    });
+    if (dropped && !job.logTruncated) {
+      job.logTruncated = true;
+      job.logLines++;
+      job.rows.push({
+        seq: lineOffset + lines.length - 1,
+        at: this.now(),
+        stream: "system",
+        line: `[log truncated: this job's log reached its size cap (${MAX_LOG_LINES_PER_JOB.toLocaleString("en")} lines or ${MAX_LOG_BYTES_PER_JOB / 1024 / 1024} MiB); later lines are not stored]`,
+      });
+    }
+  }
+
+  async #write(tx: Transaction, states: Map<string, JobState>): Promise<void> {
+    const all: (JobLogLine & { jobId: string })[] = [];
+    for (const [jobId, job] of states) for (const r of job.rows) all.push({ jobId, ...r });
+    // A line already stored (a replay that raced its ack) is skipped, not counted twice.
+    const stored = new Set<string>();
+    for (let i = 0; i < all.length; i += ROWS_PER_INSERT) {
+      const inserted = await tx
+        .insert(jobLogs)
+        .values(
+          all.slice(i, i + ROWS_PER_INSERT).map((r) => ({
+            jobId: r.jobId,
+            seq: r.seq,
+            at: new Date(r.at),
+            stream: r.stream,
+            line: r.line,
+          })),
+        )
+        .onConflictDoNothing()
+        .returning({ jobId: jobLogs.jobId, seq: jobLogs.seq });
+      for (const r of inserted) stored.add(`${r.jobId}:${r.seq}`);
+    }
+    for (const [jobId, job] of states) {
+      if (!job.dirty) continue;
+      const skipped = job.rows.length - job.rows.filter((r) => stored.has(`${jobId}:${r.seq}`)).length;
+      if (skipped > 0) {
+        job.rows = job.rows.filter((r) => stored.has(`${jobId}:${r.seq}`));
+        job.logLines -= skipped;
+      }
+      await tx
+        .update(jobs)
+        .set({
+          logLines: job.logLines,
+          logBytes: job.logBytes,
+          logTruncated: job.logTruncated,
+          lastSeq: job.lastSeq,
+          ...(job.progress ? { progress: job.progress } : {}),
+        })
+        .where(eq(jobs.id, jobId));
+    }
+  }
+}
