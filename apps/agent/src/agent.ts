@@ -100,12 +100,14 @@ export function createAgent(options: AgentOptions): Agent {
       // Bounded like the protocol field, so an odd path can never make hello unsendable.
       restic = { ...probed, error: probed.error?.slice(0, 1024) ?? null };
       if (restic.error) log.warn(`restic: ${restic.error}`);
+      const timezone = hostTimeZone();
       return {
         protocolVersion: PROTOCOL_VERSION,
         agentVersion,
         ...collectHostFacts(),
-        timezone: hostTimeZone(),
+        timezone,
         restic,
+        held: { configVersion: heldConfigVersion(), scheduleVersion: heldScheduleVersion(timezone) },
       };
     },
     // Unacknowledged job events go out first; heartbeats wait for this promise.
@@ -113,6 +115,20 @@ export function createAgent(options: AgentOptions): Agent {
     onSessionEnd: () => outbox.onSessionEnd(),
     onMessage: (message) => dispatchServerMessage(message, context),
   });
+
+  /** The repository config version in the secrets file; null when there is none or it is unreadable. */
+  const heldConfigVersion = () => {
+    try {
+      return secrets.read()?.version ?? null;
+    } catch {
+      return null;
+    }
+  };
+  /** The armed schedule set's version, when it was armed in the zone this host is in now. */
+  const heldScheduleVersion = (timezone: string) => {
+    const armed = scheduler.status();
+    return armed.timezone === timezone ? armed.version : null;
+  };
 
   let stopped = false;
   return {

@@ -170,6 +170,43 @@ describe("gateway", () => {
     agent.ws.close();
   });
 
+  it("does not resend config and schedules an agent reports holding, and resends what it lacks", async () => {
+    const server = await boot();
+    const { agentToken } = await enrolledHost(server);
+    const helloHolding = (held: { configVersion: number | null; scheduleVersion: number | null }) =>
+      JSON.stringify({ ...JSON.parse(hello()), payload: { ...JSON.parse(hello()).payload, held } });
+
+    const first = connect(server, agentToken);
+    await first.opened;
+    first.ws.send(hello());
+    type Versioned = { payload: { version: number } };
+    const config = (await first.next("config.update")) as Versioned;
+    const schedules = (await first.next("schedule.set")) as Versioned;
+    first.ws.send(createAgentMessage("config.ack", { version: config.payload.version, error: null }));
+    first.ws.send(createAgentMessage("schedule.ack", { version: schedules.payload.version, error: null }));
+    await new Promise((r) => setTimeout(r, 200));
+    first.ws.close();
+
+    const holding = connect(server, agentToken);
+    await holding.opened;
+    holding.ws.send(
+      helloHolding({ configVersion: config.payload.version, scheduleVersion: schedules.payload.version }),
+    );
+    await holding.next("hello.ok");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(holding.received.map((m) => m.type)).not.toContain("config.update");
+    expect(holding.received.map((m) => m.type)).not.toContain("schedule.set");
+    holding.ws.close();
+
+    // An agent whose secrets file was lost (or an older set) gets them again.
+    const lacking = connect(server, agentToken);
+    await lacking.opened;
+    lacking.ws.send(helloHolding({ configVersion: null, scheduleVersion: schedules.payload.version - 1 }));
+    expect(((await lacking.next("config.update")) as Versioned).payload.version).toBe(config.payload.version);
+    expect(((await lacking.next("schedule.set")) as Versioned).payload.version).toBe(schedules.payload.version);
+    lacking.ws.close();
+  });
+
   it("records a missing restic reported in hello, so the host page can show it", async () => {
     const server = await boot();
     const { admin, hostId, agentToken } = await enrolledHost(server);

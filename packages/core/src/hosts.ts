@@ -34,6 +34,8 @@ export interface AgentHello {
   os: string;
   arch: string;
   restic: ResticInfo;
+  /** Versions the agent holds (protocol `hello.held`); absent from old agents. */
+  held?: { configVersion: number | null; scheduleVersion: number | null } | undefined;
 }
 
 /** The columns the console shows for a host; never the bearer hash. */
@@ -122,8 +124,13 @@ export class HostService {
     return row && !row.revokedAt ? { id: row.id, name: row.name } : null;
   }
 
-  async recordHello(hostId: string, hello: AgentHello): Promise<void> {
-    await this.db
+  /**
+   * Marks the host online with what its agent reported, and says whether the agent already holds
+   * the current repository config and schedule set (it reported their versions and the last
+   * acknowledgement was of those versions, without error), so a reconnect resends only changes.
+   */
+  async recordHello(hostId: string, hello: AgentHello): Promise<{ configCurrent: boolean; schedulesCurrent: boolean }> {
+    const [row] = await this.db
       .update(hosts)
       .set({
         status: "online",
@@ -137,8 +144,24 @@ export class HostService {
         resticError: hello.restic.error,
         ...(hello.timezone && isTimeZone(hello.timezone) ? { timezone: hello.timezone } : {}),
       })
-      .where(and(eq(hosts.id, hostId), sql`${hosts.revokedAt} IS NULL`));
+      .where(and(eq(hosts.id, hostId), sql`${hosts.revokedAt} IS NULL`))
+      .returning({
+        configVersion: hosts.configVersion,
+        configAckedVersion: hosts.configAckedVersion,
+        scheduleVersion: hosts.scheduleVersion,
+        scheduleAckedVersion: hosts.scheduleAckedVersion,
+        scheduleAckError: hosts.scheduleAckError,
+      });
     this.events.emit("host.status", { hostId, status: "online" });
+    const held = hello.held;
+    return {
+      configCurrent: !!row && held?.configVersion === row.configVersion && row.configAckedVersion === row.configVersion,
+      schedulesCurrent:
+        !!row &&
+        held?.scheduleVersion === row.scheduleVersion &&
+        row.scheduleAckedVersion === row.scheduleVersion &&
+        row.scheduleAckError === null,
+    };
   }
 
   /**

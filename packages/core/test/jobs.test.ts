@@ -210,6 +210,16 @@ describe("event ingest", () => {
     expect(await core.db.select().from(jobLogs)).toHaveLength(36);
   });
 
+  it("counts lines it already had once when a new frame repeats them", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    await core.jobs.applyEvent(hostId, event("log.stream", { jobId, seq: 1, lineOffset: 0, lines: lines(0, 3) }));
+    // A confused agent resends lines 1-2 with a new line 3 under a new seq.
+    await core.jobs.applyEvent(hostId, event("log.stream", { jobId, seq: 2, lineOffset: 1, lines: lines(1, 3) }));
+    expect((await core.jobs.logs(jobId, -1, 100)).map((l) => l.line)).toEqual(["line 0", "line 1", "line 2", "line 3"]);
+    expect(await core.jobs.get(jobId)).toMatchObject({ logLines: 4, lastSeq: 2 });
+  });
+
   it("caps a job's log with one visible truncation marker", async () => {
     const group = await backupGroup();
     const { jobId } = await core.jobs.runBackup(group.id, operator);

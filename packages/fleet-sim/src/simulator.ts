@@ -200,6 +200,8 @@ export class SimAgent {
   readonly snapshots: Snapshot[] = [];
   /** The latest schedule set the server pushed (acknowledged, never fired). */
   scheduleSet: ServerPayload<"schedule.set"> | null = null;
+  /** Version of the repository config the server last pushed (a real agent keeps it on disk). */
+  configVersion: number | null = null;
   #stopped = false;
   #fatal = false;
   #attempt = 0;
@@ -255,6 +257,11 @@ export class SimAgent {
               arch: "x64",
               restic: { version: "0.17.3", path: "/usr/bin/restic", error: null },
               timezone: this.sim.timezone,
+              // What a real agent reports from its secrets file and armed set.
+              held: {
+                configVersion: this.configVersion,
+                scheduleVersion: this.scheduleSet?.timezone === this.sim.timezone ? this.scheduleSet.version : null,
+              },
             },
           }),
         );
@@ -355,6 +362,7 @@ export class SimAgent {
         return;
       }
       case "config.update":
+        this.configVersion = msg.payload.version;
         this.#send("config.ack", { version: msg.payload.version, error: null });
         return;
       case "schedule.set":

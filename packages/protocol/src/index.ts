@@ -318,6 +318,17 @@ export const ZHello = message(
     restic: ZResticInfo,
     /** IANA time zone of the host ("Europe/Berlin"); schedules fire in it. Absent from old agents. */
     timezone: ZTimeZone.optional(),
+    /**
+     * Versions of the repository config and the schedule set the agent holds (null: none, or
+     * not usable here), so a reconnecting agent is sent only what changed. Absent from old
+     * agents, which are sent both.
+     */
+    held: z
+      .object({
+        configVersion: z.number().int().nonnegative().nullable(),
+        scheduleVersion: z.number().int().nonnegative().nullable(),
+      })
+      .optional(),
   }),
 );
 

@@ -228,7 +228,7 @@ export class AgentGateway implements AgentLink {
           this.#log.warn({ hostId: conn.hostId, protocol: hello.protocolVersion }, "refused an old agent");
           return;
         }
-        await core.hosts.recordHello(conn.hostId, hello);
+        const held = await core.hosts.recordHello(conn.hostId, hello);
         conn.helloDone = true;
         conn.socket.send(
           createServerMessage("hello.ok", {
@@ -242,8 +242,10 @@ export class AgentGateway implements AgentLink {
           { hostId: conn.hostId, agent: hello.agentVersion, restic: hello.restic.version, remote: conn.remote },
           "agent connected",
         );
-        await this.#pushConfig(conn.hostId);
-        await this.#pushSchedules(conn.hostId);
+        // A reconnecting agent that holds the current config and schedules is not sent them again
+        // (10k agents back after a console restart would be 20k pushes, acks and writes).
+        if (!held.configCurrent) await this.#pushConfig(conn.hostId);
+        if (!held.schedulesCurrent) await this.#pushSchedules(conn.hostId);
         await core.jobs.ensureInitialised(conn.hostId);
         // Back online: what waited for this host starts now, one job after another.
         await core.jobs.dispatchNext(conn.hostId);
