@@ -150,7 +150,7 @@ interface Viewer {
   close(): void;
 }
 
-/** One SSE viewer of jobs.watch (tRPC over server-sent events), as the SPA's EventSource. */
+/** One SSE viewer of GET /api/jobs/:id/stream, what the SPA's job page opens with EventSource. */
 function openViewer(
   url: string,
   token: string,
@@ -158,9 +158,8 @@ function openViewer(
   onLines: (lines: { at: number }[], receivedAt: number) => void,
   slow = false,
 ): Viewer {
-  const input = encodeURIComponent(JSON.stringify({ json: { jobId } }));
   const v: Viewer = { events: 0, lines: 0, close: () => req.destroy() };
-  const req = request(`${url}/trpc/jobs.watch?input=${input}`, {
+  const req = request(`${url}/api/jobs/${jobId}/stream`, {
     headers: { accept: "text/event-stream", authorization: `Bearer ${token}` },
   });
   req.on("response", (res) => {
@@ -179,19 +178,14 @@ function openViewer(
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         end = buffer.indexOf("\n\n");
-        const dataLine = block.split("\n").find((l) => l.startsWith("data: "));
-        if (!dataLine) continue;
-        try {
-          const msg = JSON.parse(dataLine.slice(6)) as { json?: { type?: string; lines?: { at: number }[] } };
-          const event = msg.json;
-          if (event?.type === "logs" && event.lines) {
-            v.events++;
-            v.lines += event.lines.length;
-            onLines(event.lines, receivedAt);
-          }
-        } catch {
-          // not an event of ours (connected/ping)
-        }
+        const rows = block.split("\n");
+        const dataLine = rows.find((l) => l.startsWith("data: "));
+        if (!dataLine || !rows.includes("event: logs")) continue; // job, progress, keepalive
+        // superjson: { json: lines }; the `at` numbers need no revival.
+        const lines = (JSON.parse(dataLine.slice(6)) as { json: { at: number }[] }).json;
+        v.events++;
+        v.lines += lines.length;
+        onLines(lines, receivedAt);
       }
     });
   });

@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import { AgentGateway } from "./gateway/gateway.js";
+import { JobStreamHub } from "./http/job-stream.js";
 import { buildHttpServer } from "./http/server.js";
 import { startOfflineSweeper } from "./tickers/offline-sweeper.js";
 import { startSchedulers } from "./tickers/scheduler.js";
@@ -24,6 +25,8 @@ export interface RunningServer {
   setupUrl: string | null;
   core: ReturnType<typeof createCore>;
   gateway: AgentGateway;
+  /** The live job page's event streams (GET /api/jobs/:id/stream). */
+  jobStreams: JobStreamHub;
   close(): Promise<void>;
 }
 
@@ -60,7 +63,8 @@ export async function startServer(
     // No socket exists yet: hosts that were online reconnect and say hello again.
     await core.hosts.markAllOffline();
     const runtime = { publicUrl: config.publicUrl, ready: false };
-    const app = await buildHttpServer({ config, core, logger, runtime, version: SERVER_VERSION });
+    const jobStreams = new JobStreamHub(core);
+    const app = await buildHttpServer({ config, core, logger, runtime, jobStreams, version: SERVER_VERSION });
     const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
     gateway.attach(app.server);
     core.hosts.setAgentLink(gateway);
@@ -91,12 +95,14 @@ export async function startServer(
       setupUrl,
       core,
       gateway,
+      jobStreams,
       close: () => {
         closing ??= (async () => {
           runtime.ready = false;
           sweeper.stop();
           schedulers.stop();
           await gateway.close();
+          jobStreams.close();
           await app.close();
           handle.close();
         })();

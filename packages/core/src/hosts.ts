@@ -67,13 +67,20 @@ const HOST_COLUMNS = {
   repoLockError: hosts.repoLockError,
 };
 
+/** Zones seen in hellos: a fleet has a handful, and building a DateTimeFormat per hello is slow. */
+const knownZones = new Map<string, boolean>();
 const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let ok = knownZones.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (knownZones.size < 1_000) knownZones.set(tz, ok);
   }
+  return ok;
 };
 
 const HEARTBEAT_FLUSH_MS = 1000;

@@ -12,6 +12,7 @@ import { UserService } from "./users.js";
 
 export * from "./audit.js";
 export * from "./auth.js";
+export * from "./connect-work.js";
 export * from "./cron.js";
 export * from "./enrollment.js";
 export * from "./errors.js";

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { hosts, jobLogs, migrateDatabase, newId, openDatabase } from "@restic-manager/db";
+import { hosts, jobLogs, jobs, migrateDatabase, newId, openDatabase, pendingRuns } from "@restic-manager/db";
 import type { AgentMessage } from "@restic-manager/protocol";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AgentLink, type Core, createCore, MAX_LOG_LINES_PER_JOB, SecretBox } from "../src/index.js";
+import { type AgentLink, type Core, connectWork, createCore, MAX_LOG_LINES_PER_JOB, SecretBox } from "../src/index.js";
 
 const MIGRATIONS = resolve(import.meta.dirname, "../../../drizzle");
 const operator = { kind: "user" as const, id: "u1", name: "op" };
@@ -237,6 +237,47 @@ describe("event ingest", () => {
     expect(markers).toHaveLength(1);
     expect(markers[0]?.line).toMatch(/log truncated/);
   }, 120_000);
+});
+
+describe("connect work", () => {
+  it("says in one read what a reconnecting host needs: init, queued jobs, catch-ups, unaccounted slots", async () => {
+    const now = Date.now();
+    expect(await connectWork(core.db, hostId, now)).toEqual({
+      initialised: false,
+      activeJobs: false,
+      pendingRuns: false,
+      unaccountedSchedules: false,
+    });
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const schedule = await core.schedules.create(
+      hostId,
+      { cron: "0 3 * * *", enabled: true, sourceGroupIds: [group.id] },
+      operator,
+    );
+    await core.db.insert(pendingRuns).values({
+      id: newId(),
+      hostId,
+      scheduleId: schedule.id,
+      sourceGroupId: group.id,
+      slotAt: new Date(now - 60_000),
+      nextAttemptAt: new Date(now - 1_000),
+    });
+    await core.db
+      .insert(jobs)
+      .values({ id: newId(), hostId, kind: "init", status: "succeeded", params: {}, actor: "system" });
+    expect(await connectWork(core.db, hostId, now + 60_000)).toEqual({
+      initialised: true,
+      activeJobs: true,
+      pendingRuns: true,
+      unaccountedSchedules: true,
+    });
+    await core.jobs.applyEvent(
+      hostId,
+      event("job.finished", { jobId, seq: 1, status: "succeeded", exitCode: 0, error: null, summary: null }),
+    );
+    expect((await connectWork(core.db, hostId, now + 60_000)).activeJobs).toBe(false);
+  });
 });
 
 describe("heartbeats", () => {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import type { AgentLink, Core } from "@restic-manager/core";
+import { type AgentLink, type Core, connectWork } from "@restic-manager/core";
 import {
   AGENT_SUBPROTOCOL,
   AGENT_WS_PATH,
@@ -246,11 +246,13 @@ export class AgentGateway implements AgentLink {
         // (10k agents back after a console restart would be 20k pushes, acks and writes).
         if (!held.configCurrent) await this.#pushConfig(conn.hostId);
         if (!held.schedulesCurrent) await this.#pushSchedules(conn.hostId);
-        await core.jobs.ensureInitialised(conn.hostId);
-        // Back online: what waited for this host starts now, one job after another.
-        await core.jobs.dispatchNext(conn.hostId);
-        await core.schedules.account({ hostId: conn.hostId, untilNow: true });
-        await core.schedules.drainPending({ hostId: conn.hostId });
+        // Back online: what waited for this host starts now, one job after another. One read says
+        // which of these have anything to do.
+        const work = await connectWork(core.db, conn.hostId, Date.now());
+        if (!work.initialised) await core.jobs.ensureInitialised(conn.hostId);
+        if (work.activeJobs) await core.jobs.dispatchNext(conn.hostId);
+        if (work.unaccountedSchedules) await core.schedules.account({ hostId: conn.hostId, untilNow: true });
+        if (work.unaccountedSchedules || work.pendingRuns) await core.schedules.drainPending({ hostId: conn.hostId });
         return;
       }
       case "heartbeat":

@@ -8,6 +8,7 @@ import type { ServerConfig } from "../config.js";
 import { registerAgentRoutes } from "./agent-routes.js";
 import { readCookie, serializeCookie } from "./cookies.js";
 import { checkCsrf } from "./csrf.js";
+import { type JobStreamHub, registerJobStream } from "./job-stream.js";
 import { registerSecurityHeaders } from "./security-headers.js";
 import { registerSpa } from "./static.js";
 
@@ -17,6 +18,7 @@ export interface HttpDeps {
   core: Core;
   logger: Logger;
   runtime: { publicUrl: string; ready: boolean };
+  jobStreams: JobStreamHub;
   version: string;
 }
 
@@ -107,6 +109,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       },
     },
   });
+
+  registerJobStream(app, { hub: deps.jobStreams, core, caller: (req) => resolveCaller(req, core) });
 
   registerAgentRoutes(app, {
     core,

@@ -1,8 +1,9 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useSubscription } from "@trpc/tanstack-react-query";
+import type { inferOutput } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
+import superjson from "superjson";
 import { errorCode } from "../../lib/errors";
-import { useTRPC, useTRPCClient } from "../../lib/trpc";
+import { type Trpc, useTRPC, useTRPCClient } from "../../lib/trpc";
 import { LogBuffer } from "./log-buffer";
 import { isActive, type JobProgress, type LogLine, readProgress } from "./types";
 
@@ -18,18 +19,21 @@ export interface LiveProgress {
   bytesPerSecond: number | null;
 }
 
+/** The live stream's state: EventSource retries a dropped connection by itself, not a refusal. */
+type StreamState = { status: "connecting" | "open" } | { status: "retrying" | "refused"; error: Error };
+
 /**
- * Follows one job: `jobs.watch` (SSE) streams the job row, its log (history first, then live)
- * and progress. Job rows land in the `jobs.get` query cache, log lines in a LogBuffer that is
- * flushed to React once per animation frame. If the stream fails, the page says so and polls
- * `jobs.get` and `jobs.logs` until it is back; the seq-keyed buffer makes overlap (and a
- * reconnect replaying the history) harmless.
+ * Follows one job: `GET /api/jobs/:id/stream` (server-sent events, see the server's
+ * job-stream.ts) streams the job row, its log (history first, then live) and progress. Job rows
+ * land in the `jobs.get` query cache, log lines in a LogBuffer that is flushed to React once per
+ * animation frame. If the stream fails, the page says so and polls `jobs.get` and `jobs.logs`
+ * until it is back; the seq-keyed buffer makes overlap (and a reconnect replaying the history)
+ * harmless.
  */
 export function useJobStream(jobId: string) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
-  const jobKey = trpc.jobs.get.queryKey({ jobId });
 
   // --- log lines: buffered in a ref, rendered once per frame ---------------------------------
   const bufferRef = useRef<LogBuffer | null>(null);
@@ -84,23 +88,32 @@ export function useJobStream(jobId: string) {
   // A job that ended changes no more: the stream closes shortly after (browsers allow only a few
   // connections per server over HTTP/1.1), and one last read picks up any line it had not sent.
   const [closed, setClosed] = useState(false);
-  const subscription = useSubscription(
-    trpc.jobs.watch.subscriptionOptions(
-      { jobId },
-      {
-        enabled: !closed,
-        onData: (event) => {
-          if (event.type === "job") queryClient.setQueryData(jobKey, event.job);
-          else if (event.type === "logs") pushLines(event.lines);
-          else applyProgress(event.progress);
-        },
-      },
-    ),
-  );
-  // "connecting" with an error is the link retrying after the connection dropped.
-  const streamDown =
-    !closed &&
-    (subscription.status === "error" || (subscription.status === "connecting" && subscription.error !== null));
+  const [stream, setStream] = useState<StreamState>({ status: "connecting" });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (closed) return;
+    void attempt; // a new attempt (the Reconnect button) opens a new EventSource
+    setStream({ status: "connecting" });
+    const source = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/stream`);
+    const on = <T>(event: string, handle: (data: T) => void) =>
+      source.addEventListener(event, (e) => handle(superjson.parse<T>((e as MessageEvent<string>).data)));
+    const key = trpc.jobs.get.queryKey({ jobId });
+    on<inferOutput<Trpc["jobs"]["get"]>>("job", (job) => queryClient.setQueryData(key, job));
+    on<LogLine[]>("logs", pushLines);
+    on<Record<string, unknown>>("progress", applyProgress);
+    source.onopen = () => setStream({ status: "open" });
+    source.onerror = () =>
+      setStream(
+        source.readyState === EventSource.CLOSED
+          ? {
+              status: "refused",
+              error: new Error("The console refused the live log (signed out, or the job is gone)."),
+            }
+          : { status: "retrying", error: new Error("The live log connection dropped.") },
+      );
+    return () => source.close();
+  }, [jobId, closed, attempt, trpc, queryClient, pushLines, applyProgress]);
+  const streamDown = !closed && (stream.status === "retrying" || stream.status === "refused");
 
   const job = useQuery({
     ...trpc.jobs.get.queryOptions({ jobId }),
@@ -150,7 +163,7 @@ export function useJobStream(jobId: string) {
     live,
     applyProgress,
     streamDown,
-    streamError: subscription.error,
-    reconnect: subscription.reset,
+    streamError: "error" in stream ? stream.error : null,
+    reconnect: () => setAttempt((n) => n + 1),
   };
 }
