@@ -17,6 +17,12 @@ const SCALES = {
   small: { hosts: 1_000, jobs: 100_000, logLines: 1_000_000 },
 } as const;
 const CLIENTS = settingNumber("RM_BENCH_B6_CLIENTS", 20);
+const HOST_PREFIX = "api";
+
+interface HostPage {
+  items: { id: string }[];
+  nextCursor: string | null;
+}
 const SECONDS = settingNumber("RM_BENCH_B6_SECONDS", 10);
 
 export const b6Scale = () => (setting("RM_BENCH_SCALE") === "small" ? "small" : "full");
@@ -34,7 +40,7 @@ export async function b6(log: (s: string) => void): Promise<BenchResult> {
     const seeded = await seedDatabase({
       database: join(dir, "restic-manager.db"),
       ...scale,
-      hostPrefix: "api",
+      hostPrefix: HOST_PREFIX,
       onProgress: (table, done, total) => {
         if (Date.now() - last > 15_000 || done === total) {
           last = Date.now();
@@ -45,8 +51,14 @@ export async function b6(log: (s: string) => void): Promise<BenchResult> {
     const c = await startBenchConsole({ dataDir: dir, cpuProfDir: setting("RM_BENCH_CPU_PROF") });
     try {
       const { api } = await adminApi(c);
-      // Inputs: hosts and jobs spread over the data set.
-      const hosts = await data<{ id: string }[]>(api.query("hosts.list"));
+      // Inputs: hosts and jobs spread over the data set (the host list pages, 200 at most a call).
+      const hosts: { id: string }[] = [];
+      for (let cursor: string | null = null; ; ) {
+        const page: HostPage = await data<HostPage>(api.query("hosts.list", { limit: 200, cursor }));
+        hosts.push(...page.items);
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
       const sampleHosts = Array.from({ length: 100 }, (_, i) => hosts[(i * 97) % hosts.length]!.id);
       const jobIds: string[] = [];
       for (const hostId of sampleHosts.slice(0, 20)) {
@@ -57,7 +69,20 @@ export async function b6(log: (s: string) => void): Promise<BenchResult> {
       const apis: [string, (i: number) => Promise<unknown>][] = [
         ["hosts.summary (dashboard tiles)", () => data(api.query("hosts.summary"))],
         ["jobs.list running (dashboard)", () => data(api.query("jobs.list", { status: "running", limit: 200 }))],
-        ["hosts.list (host list, all hosts)", () => data(api.query("hosts.list"))],
+        ["hosts.list first 50 by name (host list)", () => data(api.query("hosts.list", { limit: 50 }))],
+        [
+          "hosts.list 50, attention first (dashboard)",
+          () => data(api.query("hosts.list", { sort: "attention", status: "active", limit: 50 })),
+        ],
+        [
+          // A different ~10-host search each call ("api-0042" matches api-00420..api-00429): the
+          // count reads the whole name index once.
+          "hosts.list search, 50 (host list)",
+          (i) =>
+            data(
+              api.query("hosts.list", { search: `${HOST_PREFIX}-0${String(i % 1000).padStart(3, "0")}`, limit: 50 }),
+            ),
+        ],
         ["jobs.list newest 50 (job list)", () => data(api.query("jobs.list", { limit: 50 }))],
         ["jobs.list of a host, 50", (i) => data(api.query("jobs.list", { hostId: pick(sampleHosts, i), limit: 50 }))],
         ["jobs.list failed, 50", () => data(api.query("jobs.list", { status: "failed", limit: 50 }))],

@@ -51,9 +51,9 @@ describe("compiled agent", () => {
     const res = await agent.enroll(server.listenUrl, token);
     expect(res.stderr + res.stdout).not.toContain(CANARY);
     expect(res.status, res.stderr).toBe(0);
-    const hosts = (await admin.query("hosts.list")).body.result?.data as { id: string }[];
-    expect(hosts).toHaveLength(1);
-    hostId = hosts[0]?.id ?? "";
+    const hosts = (await admin.query("hosts.list")).body.result?.data as { items: { id: string }[] } | undefined;
+    expect(hosts?.items).toHaveLength(1);
+    hostId = hosts?.items[0]?.id ?? "";
 
     const again = await agent.exec(["enroll", "--server", server.listenUrl, "--force"], {
       RM_TOKEN: token,

@@ -83,7 +83,8 @@ describe("enrolment", () => {
     expect(winners).toHaveLength(1);
     expect(results.filter((r) => r.body.error?.code === "token_used")).toHaveLength(49);
     const hosts = await server.core.hosts.list();
-    expect(hosts).toHaveLength(1);
+    expect(hosts.items).toHaveLength(1);
+    expect(hosts.total).toBe(1);
     const groups = await server.core.db.query.sourceGroups.findMany();
     expect(groups.map((g) => g.name)).toEqual(["default"]);
   });

@@ -18,6 +18,7 @@ export const PERMISSIONS: Record<string, Tier> = {
   "users.setDisabled": "admin",
   "audit.list": "admin",
   "hosts.list": "authed",
+  "hosts.options": "authed",
   "hosts.get": "authed",
   "hosts.credentials": "operator",
   "hosts.updateCredentials": "operator",

@@ -77,6 +77,45 @@ export const ZUpdateCredentialsRequest = z.object({
   repoPassword: z.string().max(4096).optional(),
 });
 
+/** The host list's filters and orders; packages/core/src/host-list.ts says what each means. */
+export const HOST_LIST_STATUSES = ["attention", "active", "online", "offline", "pending", "revoked"] as const;
+export const HOST_LIST_SORTS = ["name", "attention"] as const;
+export const HOST_LIST_MAX_LIMIT = 200;
+
+const ZHostSearch = z.string().trim().max(200, "Search for at most 200 characters.");
+const ZHostListLimit = z
+  .number()
+  .int("The limit is a whole number of hosts.")
+  .min(1, "Ask for at least 1 host a page.")
+  .max(HOST_LIST_MAX_LIMIT, `At most ${HOST_LIST_MAX_LIMIT} hosts a page.`);
+
+export const ZHostListRequest = z
+  .strictObject(
+    {
+      search: ZHostSearch.optional(),
+      status: z
+        .enum(HOST_LIST_STATUSES, { error: () => `The status filter is one of: ${HOST_LIST_STATUSES.join(", ")}.` })
+        .optional(),
+      sort: z
+        .enum(HOST_LIST_SORTS, { error: () => `The order is one of: ${HOST_LIST_SORTS.join(", ")}.` })
+        .default("name"),
+      limit: ZHostListLimit.default(50),
+      /** nextCursor or prevCursor of an earlier page with the same sort; there is no offset. */
+      cursor: z.string().max(2048, "This page cursor is not one the console gave out.").nullish(),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `Unknown field: ${issue.keys.join(", ")}. The host list takes search, status, sort, limit and cursor.`
+          : undefined,
+    },
+  )
+  .prefault({});
+
+export const ZHostOptionsRequest = z
+  .strictObject({ search: ZHostSearch.optional(), limit: ZHostListLimit.default(50) })
+  .prefault({});
+
 export const ZJobKind = z.enum(["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"]);
 export const ZJobStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
 

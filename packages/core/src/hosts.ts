@@ -4,9 +4,12 @@ import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
+import { type HostListQuery, hostOptions, listHosts } from "./host-list.js";
 import type { AgentLink } from "./jobs.js";
 import type { SecretBox, SecretSlot } from "./secrets.js";
 import { hashToken } from "./tokens.js";
+
+export * from "./host-list.js";
 
 export interface RepositoryCredentials {
   url: string;
@@ -98,22 +101,16 @@ export class HostService {
   ) {}
 
   /**
-   * Every host, with the one enabled schedule that backs up all its groups when there is exactly
-   * one (the dashboard's "Run all groups"); two indexed lookups per host, no scan of jobs.
+   * One page of the host list (search, status filter, name or attention order; host-list.ts),
+   * each row with the schedule that covers all its groups, looked up for the page's rows only.
    */
-  list() {
-    return this.db
-      .select({
-        ...HOST_COLUMNS,
-        coveringScheduleId: sql<string | null>`(
-          SELECT CASE WHEN count(*) = 1 THEN max(s.id) END FROM schedules s
-          WHERE s.host_id = "hosts"."id" AND s.enabled = 1
-            AND (SELECT count(*) FROM schedule_source_groups x WHERE x.schedule_id = s.id)
-              = (SELECT count(*) FROM source_groups g WHERE g.host_id = "hosts"."id")
-        )`,
-      })
-      .from(hosts)
-      .orderBy(hosts.name);
+  list(query: HostListQuery = {}) {
+    return listHosts(this.db, query);
+  }
+
+  /** Id and name of up to `limit` hosts by name, for pickers. */
+  options(query: { search?: string | undefined; limit?: number | undefined } = {}) {
+    return hostOptions(this.db, query);
   }
 
   async get(hostId: string) {

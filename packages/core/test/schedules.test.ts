@@ -302,13 +302,13 @@ describe("schedule set pushed to the agent", () => {
     const b = await group("home", ["/home"]);
     const partial = { cron: "0 2 * * *", enabled: true, sourceGroupIds: [a.id] };
     await core.schedules.create(hostId, partial, operator);
-    expect((await core.hosts.list())[0]?.coveringScheduleId).toBeNull();
+    expect((await core.hosts.list()).items[0]?.coveringScheduleId).toBeNull();
     const all = await core.schedules.create(hostId, { ...partial, sourceGroupIds: [a.id, b.id] }, operator);
-    expect((await core.hosts.list())[0]?.coveringScheduleId).toBe(all.id);
+    expect((await core.hosts.list()).items[0]?.coveringScheduleId).toBe(all.id);
     const second = await core.schedules.create(hostId, { ...partial, sourceGroupIds: [a.id, b.id] }, operator);
-    expect((await core.hosts.list())[0]?.coveringScheduleId).toBeNull();
+    expect((await core.hosts.list()).items[0]?.coveringScheduleId).toBeNull();
     await core.schedules.update(second.id, { ...partial, sourceGroupIds: [a.id, b.id], enabled: false }, operator);
-    expect((await core.hosts.list())[0]?.coveringScheduleId).toBe(all.id);
+    expect((await core.hosts.list()).items[0]?.coveringScheduleId).toBe(all.id);
   });
 
   it("refuses an invalid cron naming the field, and groups of another host", async () => {

@@ -118,13 +118,41 @@ export const hosts = sqliteTable(
     scheduleVersion: integer("schedule_version").notNull().default(1),
     scheduleAckedVersion: integer("schedule_acked_version"),
     scheduleAckError: text("schedule_ack_error"),
+    /**
+     * How urgently the host needs an operator, lowest first (HOST_ATTENTION): the dashboard lists
+     * hosts in this order. Computed on read (virtual), so no writer has to keep it right.
+     */
+    attentionRank: integer("attention_rank").generatedAlwaysAs(
+      sql`CASE
+        WHEN status = 'revoked' THEN 5
+        WHEN last_backup_status IN ('failed', 'interrupted') THEN 0
+        WHEN last_seen_at IS NULL THEN 2
+        WHEN status <> 'online' THEN 1
+        WHEN last_backup_at IS NULL THEN 3
+        ELSE 4
+      END`,
+      { mode: "virtual" },
+    ),
   },
   (t) => [
     uniqueIndex("hosts_agent_token_unique").on(t.agentTokenHash),
-    index("hosts_status_idx").on(t.status),
-    index("hosts_name_idx").on(t.name),
+    // The host list pages by (sort key, name, id) on these; the name index also carries what a
+    // search matches, so a search reads the index and never the table rows.
+    index("hosts_status_name_idx").on(t.status, t.name, t.id),
+    index("hosts_name_search_idx").on(t.name, t.id, t.reportedHostname, t.tags),
+    index("hosts_attention_idx").on(t.attentionRank, t.name, t.id),
   ],
 );
+
+/** The attention_rank values, most urgent first. */
+export const HOST_ATTENTION = {
+  backupFailed: 0,
+  offline: 1,
+  neverConnected: 2,
+  neverBackedUp: 3,
+  healthy: 4,
+  revoked: 5,
+} as const;
 
 export const enrollmentTokens = sqliteTable(
   "enrollment_tokens",

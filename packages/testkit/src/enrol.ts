@@ -38,7 +38,12 @@ export async function enrolRunningAgent(options: {
   if (enrolled.status !== 0) throw new Error(`enrol failed (${enrolled.status}): ${enrolled.stderr}`);
   agent.start();
   const hosts = await waitFor(
-    () => data<{ id: string; name: string; status: string }[]>(admin.query("hosts.list")),
+    async () =>
+      (
+        await data<{ items: { id: string; name: string; status: string }[] }>(
+          admin.query("hosts.list", { search: options.hostname, limit: 200 }),
+        )
+      ).items,
     (h) => h.some((x) => x.name === options.hostname && x.status === "online"),
     30_000,
     `${options.hostname} to come online`,

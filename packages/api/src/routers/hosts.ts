@@ -1,10 +1,14 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
-import { ZId, ZUpdateCredentialsRequest } from "../schemas.js";
+import { ZHostListRequest, ZHostOptionsRequest, ZId, ZUpdateCredentialsRequest } from "../schemas.js";
 import { adminProcedure, authedProcedure, operatorProcedure, router } from "../trpc.js";
 
 export const hostsRouter = router({
-  list: authedProcedure.query(({ ctx }) => ctx.core.hosts.list()),
+  /** A page of hosts: search, status filter, name or attention order, keyset cursor, with the total. */
+  list: authedProcedure.input(ZHostListRequest).query(({ ctx, input }) => ctx.core.hosts.list(input)),
+
+  /** Id and name only, for pickers (the Jobs page's host filter). */
+  options: authedProcedure.input(ZHostOptionsRequest).query(({ ctx, input }) => ctx.core.hosts.options(input)),
 
   get: authedProcedure.input(z.object({ hostId: ZId })).query(({ ctx, input }) => ctx.core.hosts.get(input.hostId)),
 

@@ -1,10 +1,10 @@
 import { Badge } from "@restic-manager/ui/badge";
+import { Button } from "@restic-manager/ui/button";
 import { Card } from "@restic-manager/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@restic-manager/ui/table";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import type { inferOutput } from "@trpc/tanstack-react-query";
-import { LoaderCircleIcon, ServerIcon } from "lucide-react";
+import { ArrowRightIcon, LoaderCircleIcon, ServerIcon } from "lucide-react";
 import { RelativeTime } from "../../components/date-cell";
 import { EmptyState } from "../../components/empty-state";
 import { PageHeader } from "../../components/page-header";
@@ -12,9 +12,10 @@ import { ErrorState } from "../../components/status-screens";
 import { TableSkeleton } from "../../components/table-skeleton";
 import { describeError } from "../../lib/errors";
 import { formatBytes, formatCount } from "../../lib/format";
-import { type Trpc, useTRPC } from "../../lib/trpc";
+import { useTRPC } from "../../lib/trpc";
 import { hasRole, useCurrentUser } from "../auth/current-user";
 import { AddHostButton } from "../hosts/add-host-button";
+import { DASHBOARD_HOSTS_INPUT, type HostListItem } from "../hosts/host-list-query";
 import { StatusDot } from "../hosts/host-status";
 import { displayStatus, platformOf } from "../hosts/status";
 import { LIVE_REFRESH_MS } from "../hosts/types";
@@ -28,8 +29,8 @@ export function DashboardPage() {
   const user = useCurrentUser();
   const canOperate = hasRole(user.role, "operator");
   const trpc = useTRPC();
-  const hosts = useQuery({ ...trpc.hosts.list.queryOptions(), refetchInterval: LIVE_REFRESH_MS });
-  const active = hosts.data?.filter((host) => host.status !== "revoked") ?? [];
+  const hosts = useQuery({ ...trpc.hosts.list.queryOptions(DASHBOARD_HOSTS_INPUT), refetchInterval: LIVE_REFRESH_MS });
+  const active = hosts.data?.items ?? [];
   const busy = useActiveJobs();
 
   return (
@@ -59,6 +60,7 @@ export function DashboardPage() {
           <FleetTable hosts={active} canOperate={canOperate} busy={busy} />
         )}
       </Card>
+      {hosts.data && active.length > 0 && <FleetTableFooter shown={active.length} total={hosts.data.total} />}
     </>
   );
 }
@@ -74,14 +76,34 @@ function useActiveJobs(): Map<string, JobRow> {
   return byHost;
 }
 
-type FleetHost = inferOutput<Trpc["hosts"]["list"]>[number];
+/**
+ * Under the table: how many of the fleet it shows. It holds one page, the hosts that most need
+ * attention first (failed last backup, offline, never connected, never backed up); the Hosts
+ * page pages through the rest in the same order.
+ */
+function FleetTableFooter({ shown, total }: { shown: number; total: number }) {
+  if (shown >= total) return null;
+  return (
+    <div className="mt-4 flex flex-wrap items-center justify-between gap-3">
+      <p className="text-muted-foreground text-sm tabular-nums" data-testid="fleet-range">
+        Showing {formatCount(shown)} of {formatCount(total)} hosts, those that need attention first.
+      </p>
+      <Button variant="outline" size="sm" asChild>
+        <Link to="/hosts" search={{ sort: "attention" }}>
+          View all hosts
+          <ArrowRightIcon aria-hidden="true" />
+        </Link>
+      </Button>
+    </div>
+  );
+}
 
 function FleetTable({
   hosts,
   canOperate,
   busy,
 }: {
-  hosts: FleetHost[];
+  hosts: HostListItem[];
   canOperate: boolean;
   busy: Map<string, JobRow>;
 }) {

@@ -129,7 +129,8 @@ function RevokeButton({ host }: { host: Host }) {
             onSuccess: async () => {
               await Promise.all([
                 queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ hostId: host.id }) }),
-                queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() }),
+                // Every page, search and filter of the host list (the dashboard's too).
+                queryClient.invalidateQueries({ queryKey: trpc.hosts.list.pathKey() }),
               ]);
               close();
               toast.success(`Revoked the agent of ${host.name}.`);

@@ -2,7 +2,6 @@ import { Button } from "@restic-manager/ui/button";
 import { Card } from "@restic-manager/ui/card";
 import { Label } from "@restic-manager/ui/label";
 import { NativeSelect } from "@restic-manager/ui/native-select";
-import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { HistoryIcon } from "lucide-react";
 import type * as React from "react";
@@ -11,7 +10,7 @@ import { PageHeader } from "../../components/page-header";
 import { ErrorState } from "../../components/status-screens";
 import { TableSkeleton } from "../../components/table-skeleton";
 import { describeError } from "../../lib/errors";
-import { useTRPC } from "../../lib/trpc";
+import { HostPicker } from "../hosts/host-picker";
 import { JOB_KIND_LABELS, JOB_STATUS } from "./job-status";
 import { JobsTable } from "./jobs-table";
 import { LoadMore } from "./load-more";
@@ -25,8 +24,6 @@ const route = getRouteApi("/_app/jobs/");
 export function JobsPage() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
-  const trpc = useTRPC();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
   const jobs = useJobs(search, PAGE_SIZE);
   const rows = jobs.data?.pages.flatMap((page) => page.rows) ?? [];
   const filtered = Boolean(search.hostId || search.kind || search.status);
@@ -42,22 +39,12 @@ export function JobsPage() {
       />
       <div className="mb-4 flex flex-wrap items-end gap-3">
         <Filter id="jobs-host" label="Host">
-          <NativeSelect
+          <HostPicker
             id="jobs-host"
-            wrapperClassName="w-52"
-            value={search.hostId ?? ""}
-            onChange={(event) => setFilter("hostId", event.currentTarget.value)}
-          >
-            <option value="">All hosts</option>
-            {hosts.data?.map((host) => (
-              <option key={host.id} value={host.id}>
-                {host.name}
-              </option>
-            ))}
-            {search.hostId && hosts.data && !hosts.data.some((host) => host.id === search.hostId) && (
-              <option value={search.hostId}>Deleted host</option>
-            )}
-          </NativeSelect>
+            labelId="jobs-host-label"
+            value={search.hostId}
+            onChange={(hostId) => setFilter("hostId", hostId ?? "")}
+          />
         </Filter>
         <Filter id="jobs-kind" label="Kind">
           <NativeSelect
@@ -122,7 +109,9 @@ export function JobsPage() {
 function Filter({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
   return (
     <div className="grid gap-2">
-      <Label htmlFor={id}>{label}</Label>
+      <Label htmlFor={id} id={`${id}-label`}>
+        {label}
+      </Label>
       {children}
     </div>
   );

@@ -122,7 +122,8 @@ function Form({
     await Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.schedules.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.hosts.get.queryKey({ hostId: host.id }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() }),
+      // Every page, search and filter of the host list (the dashboard's too).
+      queryClient.invalidateQueries({ queryKey: trpc.hosts.list.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.sources.get.pathKey() }),
     ]);
     toast.success(initial.id ? "Saved the schedule." : "Created the schedule. The agent arms it within seconds.");

@@ -1,4 +1,5 @@
 import { createFileRoute } from "@tanstack/react-router";
+import { HOST_PICKER_INPUT } from "../../../features/hosts/host-list-query";
 import { JobsPage } from "../../../features/jobs/jobs-page";
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from "../../../features/jobs/types";
 
@@ -19,7 +20,13 @@ export const Route = createFileRoute("/_app/jobs/")({
     if (oneOf(JOB_STATUSES, search.status)) out.status = search.status;
     return out;
   },
-  // The host filter's options; the page renders without waiting for them.
-  loader: ({ context }) => void context.queryClient.prefetchQuery(context.trpc.hosts.list.queryOptions()),
+  loaderDeps: ({ search }) => ({ hostId: search.hostId }),
+  // The host picker's name for the chosen host and its first options; the page renders without
+  // waiting for them.
+  loader: ({ context, deps }) => {
+    const { queryClient, trpc } = context;
+    if (deps.hostId) void queryClient.prefetchQuery(trpc.hosts.get.queryOptions({ hostId: deps.hostId }));
+    void queryClient.prefetchQuery(trpc.hosts.options.queryOptions(HOST_PICKER_INPUT));
+  },
   component: JobsPage,
 });
