@@ -22,6 +22,7 @@ export * from "./jobs.js";
 export * from "./maintenance.js";
 export * from "./passwords.js";
 export * from "./rate-limit.js";
+export * from "./read-cache.js";
 export * from "./schedules.js";
 export * from "./secret-key.js";
 export * from "./secrets.js";

@@ -1,11 +1,14 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
 import { ZHostListRequest, ZHostOptionsRequest, ZId, ZUpdateCredentialsRequest } from "../schemas.js";
+import { sharedRead } from "../shared-reads.js";
 import { adminProcedure, authedProcedure, operatorProcedure, router } from "../trpc.js";
 
 export const hostsRouter = router({
   /** A page of hosts: search, status filter, name or attention order, keyset cursor, with the total. */
-  list: authedProcedure.input(ZHostListRequest).query(({ ctx, input }) => ctx.core.hosts.list(input)),
+  list: authedProcedure
+    .input(ZHostListRequest)
+    .query(({ ctx, input }) => sharedRead(ctx.core, "hosts.list", input, 1_000, () => ctx.core.hosts.list(input))),
 
   /** Id and name only, for pickers (the Jobs page's host filter). */
   options: authedProcedure.input(ZHostOptionsRequest).query(({ ctx, input }) => ctx.core.hosts.options(input)),
@@ -26,7 +29,9 @@ export const hostsRouter = router({
     return { ok: true as const };
   }),
 
-  summary: authedProcedure.query(({ ctx }) => ctx.core.hosts.fleetSummary()),
+  summary: authedProcedure.query(({ ctx }) =>
+    sharedRead(ctx.core, "hosts.summary", null, 2_000, () => ctx.core.hosts.fleetSummary()),
+  ),
 
   snapshots: authedProcedure
     .input(

@@ -2,6 +2,7 @@ import type { JobLogLine } from "@restic-manager/core";
 import { z } from "zod";
 import { actorOf } from "../actor.js";
 import { ZId, ZJobListRequest } from "../schemas.js";
+import { sharedRead } from "../shared-reads.js";
 import { shareSerialization } from "../transformer.js";
 import { authedProcedure, operatorProcedure, router } from "../trpc.js";
 
@@ -30,10 +31,12 @@ export type JobStreamEvent =
   | { type: "progress"; progress: Record<string, unknown> };
 
 export const jobsRouter = router({
-  list: authedProcedure.input(ZJobListRequest).query(async ({ ctx, input }) => {
-    const rows = await ctx.core.jobs.list(input);
-    return { rows, nextBefore: rows.length === input.limit ? (rows.at(-1)?.id ?? null) : null };
-  }),
+  list: authedProcedure.input(ZJobListRequest).query(({ ctx, input }) =>
+    sharedRead(ctx.core, "jobs.list", input, 1_000, async () => {
+      const rows = await ctx.core.jobs.list(input);
+      return { rows, nextBefore: rows.length === input.limit ? (rows.at(-1)?.id ?? null) : null };
+    }),
+  ),
 
   get: authedProcedure.input(z.object({ jobId: ZId })).query(({ ctx, input }) => ctx.core.jobs.get(input.jobId)),
 
