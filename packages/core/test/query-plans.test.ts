@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { hosts, migrateDatabase, newId, openDatabase } from "@restic-manager/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Core, createCore, SecretBox } from "../src/index.js";
+import { type Core, connectWork, createCore, SecretBox } from "../src/index.js";
 
 const MIGRATIONS = resolve(import.meta.dirname, "../../../drizzle");
 let dir: string;
@@ -86,6 +86,7 @@ describe("query plans at fleet scale", () => {
     ["maintenance tick", () => core.maintenance.tick()],
     ["a schedule fire", () => core.schedules.fire(hostId, scheduleId, Date.parse("2026-01-01T02:00:00Z"))],
     ["a dispatch", () => core.jobs.runBackup(groupId, { kind: "user", id: "u", name: "op" }, { queue: true })],
+    ["an agent's hello: what it needs", () => connectWork(core.db, hostId, Date.now())],
   ];
 
   it.each(reads)("%s uses indexes on jobs and job_logs", async (name, read) => {
