@@ -52,8 +52,11 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   let restic: ResticInfo = { version: null, path: null, error: "not probed yet" };
-  const probe = options.locate ?? (() => locateRestic({ configuredPath: config.resticPath ?? null }));
   const stateDir = stateDirFor(config);
+  const probe =
+    options.locate ??
+    (() =>
+      locateRestic({ configuredPath: config.resticPath ?? null, versionCache: join(stateDir, "restic-version.json") }));
   /** Started by run() so the first connect overlaps `restic version`; later hellos probe again. */
   let firstProbe: Promise<ResticInfo> | null = null;
 
@@ -95,6 +98,7 @@ export function createAgent(options: AgentOptions): Agent {
     helloOkTimeoutMs: options.helloOkTimeoutMs,
     runningJobIds: () => [...context.runningJobs.keys()],
     hello: async () => {
+      await startup;
       const probed = await (firstProbe ?? probe());
       firstProbe = null;
       // Bounded like the protocol field, so an odd path can never make hello unsendable.
@@ -130,7 +134,34 @@ export function createAgent(options: AgentOptions): Agent {
     return armed.timezone === timezone ? armed.version : null;
   };
 
-  let stopped = false;
+  /**
+   * A previous agent process that was killed may have left restic running (own process group)
+   * and job events unsent: stop the former and load the latter before the first hello. The last
+   * schedule set the server sent keeps firing while the console is unreachable; the server sends
+   * the current one again after hello.
+   */
+  const prepare = async () => {
+    try {
+      await processes.reapLeftovers();
+    } catch (error) {
+      log.error(`cannot stop leftover restic processes: ${(error as Error).message}`);
+    }
+    try {
+      outbox.loadLeftovers();
+    } catch (error) {
+      log.error(`cannot read the job spool ${config.spoolDir}: ${(error as Error).message}`);
+    }
+    const schedulesFile = schedulesFileFor(stateDir);
+    try {
+      const set = loadScheduleSet(schedulesFile);
+      if (set) scheduler.apply(set);
+      else log.info(`no stored schedules in ${schedulesFile}; waiting for the console to send them`);
+    } catch (error) {
+      log.error(`ignored the stored schedules: ${(error as Error).message}; the console sends them on connect`);
+    }
+  };
+  let startup: Promise<void> = Promise.resolve();
+
   return {
     connection,
     context,
@@ -138,33 +169,12 @@ export function createAgent(options: AgentOptions): Agent {
       firstProbe = probe();
       // hello awaits it (and sees a failure); this only keeps an early rejection from going unhandled.
       firstProbe.catch(() => undefined);
-      // A previous agent process that was killed may have left restic running (own process
-      // group) and job events unsent. Stop the former before connecting; replay the latter.
-      try {
-        await processes.reapLeftovers();
-      } catch (error) {
-        log.error(`cannot stop leftover restic processes: ${(error as Error).message}`);
-      }
-      try {
-        outbox.loadLeftovers();
-      } catch (error) {
-        log.error(`cannot read the job spool ${config.spoolDir}: ${(error as Error).message}`);
-      }
-      if (stopped) return { kind: "stopped" };
-      // The last schedule set the server sent keeps firing while the console is unreachable;
-      // the server sends the current one again after hello.
-      const schedulesFile = schedulesFileFor(stateDir);
-      try {
-        const set = loadScheduleSet(schedulesFile);
-        if (set) scheduler.apply(set);
-        else log.info(`no stored schedules in ${schedulesFile}; waiting for the console to send them`);
-      } catch (error) {
-        log.error(`ignored the stored schedules: ${(error as Error).message}; the console sends them on connect`);
-      }
+      // Dialling needs none of the start-up work below, so it overlaps it; hello waits for it,
+      // since the console may send work right after hello.ok.
+      startup = prepare();
       return connection.run();
     },
     async stop() {
-      stopped = true;
       scheduler.stop();
       const running = [...context.runningJobs.values()];
       for (const job of running) job.cancel();

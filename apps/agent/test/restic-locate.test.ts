@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compareVersions, findOnPath, locateRestic, parseResticVersion } from "../src/restic/locate.js";
@@ -60,6 +60,32 @@ describe("locateRestic", () => {
       path: null,
       error: expect.stringMatching(/^restic not found on PATH; install restic/),
     });
+  });
+
+  it("remembers the version of an unchanged binary and asks a replaced one again", async () => {
+    const counter = join(tmp.dir, "asked");
+    const restic = fakeRestic(join(tmp.dir, "cached"), `echo x >> ${counter}; echo "restic 0.16.4 compiled with go"`);
+    const versionCache = join(tmp.dir, "restic-version.json");
+    const asked = () => readFileSync(counter, "utf8").trim().split("\n").length;
+
+    expect(await locateRestic({ configuredPath: restic, versionCache })).toMatchObject({ version: "0.16.4" });
+    expect(await locateRestic({ configuredPath: restic, versionCache })).toEqual({
+      version: "0.16.4",
+      path: restic,
+      error: null,
+    });
+    expect(asked()).toBe(1);
+
+    // An upgrade replaces the file: another size, mtime or inode.
+    rmSync(restic);
+    fakeRestic(join(tmp.dir, "cached"), `echo x >> ${counter}; echo "restic 0.17.3 compiled with go1.22"`);
+    expect(await locateRestic({ configuredPath: restic, versionCache })).toMatchObject({ version: "0.17.3" });
+    expect(asked()).toBe(2);
+
+    // A garbled cache is only a miss.
+    writeFileSync(versionCache, "{not json");
+    expect(await locateRestic({ configuredPath: restic, versionCache })).toMatchObject({ version: "0.17.3" });
+    expect(asked()).toBe(3);
   });
 
   it("reports a restic that fails, prints nonsense, or is too old", async () => {

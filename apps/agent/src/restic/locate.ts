@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import type { ResticInfo } from "@restic-manager/protocol";
+import { writeFileAtomic } from "../fs-atomic.js";
 
 /** The oldest restic the agent drives (Debian's 0.14); older ones lack the JSON we parse. */
 export const MIN_RESTIC_VERSION = "0.14.0";
@@ -12,6 +13,40 @@ export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   timeoutMs?: number;
+  /**
+   * A file remembering the version of the binary last asked (by path, size, mtime and inode):
+   * an agent that starts again next to the same restic skips `restic version` (~50 ms of its
+   * start-up). A changed binary is asked again.
+   */
+  versionCache?: string;
+}
+
+interface CachedVersion {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  version: string;
+}
+
+function binaryIdentity(path: string): Omit<CachedVersion, "version"> | null {
+  try {
+    const st = statSync(path);
+    return { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+function cachedVersion(file: string | undefined, id: Omit<CachedVersion, "version"> | null): string | null {
+  if (!file || !id) return null;
+  try {
+    const c = JSON.parse(readFileSync(file, "utf8")) as Partial<CachedVersion>;
+    const same = c.path === id.path && c.size === id.size && c.mtimeMs === id.mtimeMs && c.ino === id.ino;
+    return same && typeof c.version === "string" && parseResticVersion(`restic ${c.version}`) ? c.version : null;
+  } catch {
+    return null;
+  }
 }
 
 const executableNames = (platform: NodeJS.Platform, env: NodeJS.ProcessEnv) => {
@@ -105,6 +140,10 @@ export async function locateRestic(options: LocateOptions = {}): Promise<ResticI
     path = found;
   }
 
+  const id = binaryIdentity(path);
+  const known = cachedVersion(options.versionCache, id);
+  if (known) return withMinimum(known, path);
+
   const { stdout, stderr, error } = await run(path, ["version"], options.timeoutMs ?? 10_000);
   if (error) {
     const why = stderr.trim().split("\n")[0] || error.message;
@@ -118,6 +157,17 @@ export async function locateRestic(options: LocateOptions = {}): Promise<ResticI
       error: `cannot read a version from \`${path} version\`: ${stdout.trim().slice(0, 200)}`,
     };
   }
+  if (options.versionCache && id) {
+    try {
+      writeFileAtomic(options.versionCache, JSON.stringify({ ...id, version } satisfies CachedVersion), 0o644);
+    } catch {
+      // Only a cache: the next start asks restic again.
+    }
+  }
+  return withMinimum(version, path);
+}
+
+function withMinimum(version: string, path: string): ResticInfo {
   if (compareVersions(version, MIN_RESTIC_VERSION) < 0) {
     return {
       version,
