@@ -59,9 +59,11 @@ export const jobsRouter = router({
     .mutation(({ ctx, input }) => ctx.core.jobs.cancel(input.jobId, actorOf(ctx))),
 
   /**
-   * The live job page: the job, its whole log so far, then every new line, progress and status
-   * change. It subscribes before reading history and drops buffered lines the history already
-   * had, so there is no gap and no duplicate.
+   * A job as it runs, for scripts: the job, its whole log so far, then every new line, progress
+   * and status change. (The SPA's job page reads the same events from GET /api/jobs/:id/stream,
+   * which writes each batch once for all viewers; see apps/server/src/http/job-stream.ts.)
+   * It subscribes before reading history and drops buffered lines the history already had, so
+   * there is no gap and no duplicate.
    */
   watch: authedProcedure.input(z.object({ jobId: ZId })).subscription(async function* ({ ctx, input, signal }) {
     const { jobs: service, events } = ctx.core;
