@@ -54,8 +54,8 @@ export const HOST_ATTENTION_REASONS = [
 ] as const;
 export type HostAttention = (typeof HOST_ATTENTION_REASONS)[number];
 
-/** What a list row carries: what the Hosts page and the dashboard show, not the whole host. */
-const HOST_LIST_COLUMNS = {
+/** What every view of a host shows: a list row, and with more columns the host page (hosts.ts). */
+export const HOST_SUMMARY_COLUMNS = {
   id: hosts.id,
   name: hosts.name,
   status: hosts.status,
@@ -72,8 +72,10 @@ const HOST_LIST_COLUMNS = {
   snapshotCount: hosts.snapshotCount,
   repoSizeBytes: hosts.repoSizeBytes,
   repoLockError: hosts.repoLockError,
-  attentionRank: hosts.attentionRank,
 };
+
+/** What a list row carries: what the Hosts page and the dashboard show, not the whole host. */
+const HOST_LIST_COLUMNS = { ...HOST_SUMMARY_COLUMNS, attentionRank: hosts.attentionRank };
 
 interface Position {
   sort: HostListSort;

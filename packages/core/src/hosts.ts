@@ -4,7 +4,7 @@ import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
-import { type HostListQuery, hostOptions, listHosts } from "./host-list.js";
+import { HOST_SUMMARY_COLUMNS, type HostListQuery, hostOptions, listHosts } from "./host-list.js";
 import type { AgentLink } from "./jobs.js";
 import type { SecretBox, SecretSlot } from "./secrets.js";
 import { hashToken } from "./tokens.js";
@@ -43,31 +43,16 @@ export interface AgentHello {
 
 /** The columns the console shows for a host; never the bearer hash. */
 const HOST_COLUMNS = {
-  id: hosts.id,
-  name: hosts.name,
-  status: hosts.status,
-  tags: hosts.tags,
-  os: hosts.os,
-  arch: hosts.arch,
-  reportedHostname: hosts.reportedHostname,
-  agentVersion: hosts.agentVersion,
-  resticVersion: hosts.resticVersion,
-  resticError: hosts.resticError,
+  ...HOST_SUMMARY_COLUMNS,
   protocolVersion: hosts.protocolVersion,
-  lastSeenAt: hosts.lastSeenAt,
   createdAt: hosts.createdAt,
   revokedAt: hosts.revokedAt,
   configVersion: hosts.configVersion,
   configAckedVersion: hosts.configAckedVersion,
-  lastBackupAt: hosts.lastBackupAt,
-  lastBackupStatus: hosts.lastBackupStatus,
-  snapshotCount: hosts.snapshotCount,
-  repoSizeBytes: hosts.repoSizeBytes,
   timezone: hosts.timezone,
   scheduleVersion: hosts.scheduleVersion,
   scheduleAckedVersion: hosts.scheduleAckedVersion,
   scheduleAckError: hosts.scheduleAckError,
-  repoLockError: hosts.repoLockError,
 };
 
 /** Zones seen in hellos: a fleet has a handful, and building a DateTimeFormat per hello is slow. */
