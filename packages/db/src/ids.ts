@@ -19,6 +19,17 @@ export function idFloor(time: number): string {
   return `${encodeTime(time)}${"0".repeat(16)}`;
 }
 
+/** The millisecond a ULID was made in (its first 10 characters); NaN for something else. */
+export function idTime(id: string): number {
+  let t = 0;
+  for (let i = 0; i < 10; i++) {
+    const digit = CROCKFORD.indexOf(id[i] ?? "");
+    if (digit < 0) return Number.NaN;
+    t = t * 32 + digit;
+  }
+  return t;
+}
+
 /** The 10-character time part of a ULID. */
 function encodeTime(ms: number): string {
   let out = "";

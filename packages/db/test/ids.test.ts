@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idFloor, newId } from "../src/index.js";
+import { idFloor, idTime, newId } from "../src/index.js";
 
 describe("ULIDs", () => {
   it("sort by creation time, and idFloor(t) bounds the ids of t from below", () => {
@@ -13,5 +13,12 @@ describe("ULIDs", () => {
       true,
       true,
     ]);
+  });
+
+  it("give back the millisecond they were made in", () => {
+    const t = Date.parse("2031-02-03T04:05:06.789Z");
+    expect(idTime(newId(t))).toBe(t);
+    expect(idTime(idFloor(t))).toBe(t);
+    expect(idTime("not-a-ulid")).toBeNaN();
   });
 });
