@@ -3,7 +3,6 @@ import { Button } from "@restic-manager/ui/button";
 import { Card } from "@restic-manager/ui/card";
 import { Input } from "@restic-manager/ui/input";
 import { Label } from "@restic-manager/ui/label";
-import { NativeSelect } from "@restic-manager/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@restic-manager/ui/table";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
@@ -12,6 +11,7 @@ import type * as React from "react";
 import { useEffect, useState } from "react";
 import { LiveRelativeTime } from "../../components/date-cell";
 import { EmptyState } from "../../components/empty-state";
+import { SelectFilter } from "../../components/filter-field";
 import { PageHeader } from "../../components/page-header";
 import { ErrorState } from "../../components/status-screens";
 import { TableSkeleton } from "../../components/table-skeleton";
@@ -133,37 +133,23 @@ function HostsToolbar({ search }: { search: HostsSearch }) {
           />
         </div>
       </div>
-      <div className="grid gap-2">
-        <Label htmlFor="hosts-status">Status</Label>
-        <NativeSelect
-          id="hosts-status"
-          wrapperClassName="w-44"
-          value={search.status ?? ""}
-          onChange={(event) => set("status", event.currentTarget.value)}
-        >
-          <option value="">All statuses</option>
-          {HOST_STATUS_FILTERS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </NativeSelect>
-      </div>
-      <div className="grid gap-2">
-        <Label htmlFor="hosts-sort">Order</Label>
-        <NativeSelect
-          id="hosts-sort"
-          wrapperClassName="w-52"
-          value={search.sort ?? "name"}
-          onChange={(event) => set("sort", event.currentTarget.value === "name" ? "" : event.currentTarget.value)}
-        >
-          {HOST_SORTS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </NativeSelect>
-      </div>
+      <SelectFilter
+        id="hosts-status"
+        label="Status"
+        className="w-44"
+        value={search.status ?? ""}
+        onChange={(value) => set("status", value)}
+        anyLabel="All statuses"
+        options={HOST_STATUS_FILTERS}
+      />
+      <SelectFilter
+        id="hosts-sort"
+        label="Order"
+        className="w-52"
+        value={search.sort ?? "name"}
+        onChange={(value) => set("sort", value === "name" ? "" : value)}
+        options={HOST_SORTS}
+      />
       {(search.q || search.status) && <ClearFilters />}
     </search>
   );

@@ -1,11 +1,9 @@
 import { Button } from "@restic-manager/ui/button";
 import { Card } from "@restic-manager/ui/card";
-import { Label } from "@restic-manager/ui/label";
-import { NativeSelect } from "@restic-manager/ui/native-select";
 import { getRouteApi } from "@tanstack/react-router";
 import { HistoryIcon } from "lucide-react";
-import type * as React from "react";
 import { EmptyState } from "../../components/empty-state";
+import { FilterField, SelectFilter } from "../../components/filter-field";
 import { PageHeader } from "../../components/page-header";
 import { ErrorState } from "../../components/status-screens";
 import { TableSkeleton } from "../../components/table-skeleton";
@@ -38,44 +36,32 @@ export function JobsPage() {
         description="Every backup and repository job of the fleet, newest first. Open one to follow its log live."
       />
       <div className="mb-4 flex flex-wrap items-end gap-3">
-        <Filter id="jobs-host" label="Host">
+        <FilterField id="jobs-host" label="Host">
           <HostPicker
             id="jobs-host"
             labelId="jobs-host-label"
             value={search.hostId}
             onChange={(hostId) => setFilter("hostId", hostId ?? "")}
           />
-        </Filter>
-        <Filter id="jobs-kind" label="Kind">
-          <NativeSelect
-            id="jobs-kind"
-            wrapperClassName="w-44"
-            value={search.kind ?? ""}
-            onChange={(event) => setFilter("kind", event.currentTarget.value)}
-          >
-            <option value="">All kinds</option>
-            {JOB_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {JOB_KIND_LABELS[kind]}
-              </option>
-            ))}
-          </NativeSelect>
-        </Filter>
-        <Filter id="jobs-status" label="Status">
-          <NativeSelect
-            id="jobs-status"
-            wrapperClassName="w-40"
-            value={search.status ?? ""}
-            onChange={(event) => setFilter("status", event.currentTarget.value)}
-          >
-            <option value="">All statuses</option>
-            {JOB_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {JOB_STATUS[status].label}
-              </option>
-            ))}
-          </NativeSelect>
-        </Filter>
+        </FilterField>
+        <SelectFilter
+          id="jobs-kind"
+          label="Kind"
+          className="w-44"
+          value={search.kind ?? ""}
+          onChange={(value) => setFilter("kind", value)}
+          anyLabel="All kinds"
+          options={JOB_KINDS.map((kind) => [kind, JOB_KIND_LABELS[kind]] as const)}
+        />
+        <SelectFilter
+          id="jobs-status"
+          label="Status"
+          className="w-40"
+          value={search.status ?? ""}
+          onChange={(value) => setFilter("status", value)}
+          anyLabel="All statuses"
+          options={JOB_STATUSES.map((status) => [status, JOB_STATUS[status].label] as const)}
+        />
         {filtered && (
           <Button variant="ghost" onClick={() => void navigate({ search: {}, replace: true })}>
             Clear filters
@@ -103,16 +89,5 @@ export function JobsPage() {
       </Card>
       <LoadMore query={jobs} count={rows.length} noun={["job", "jobs"]} />
     </>
-  );
-}
-
-function Filter({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
-  return (
-    <div className="grid gap-2">
-      <Label htmlFor={id} id={`${id}-label`}>
-        {label}
-      </Label>
-      {children}
-    </div>
   );
 }
