@@ -1,48 +1,26 @@
 /** hosts.list and hosts.options through the router: what zod lets in, and what it says otherwise. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type AuthUser, createCore, SecretBox } from "@restic-manager/core";
-import { hosts, migrateDatabase, newId, openDatabase } from "@restic-manager/db";
+import type { AuthUser } from "@restic-manager/core";
+import { hosts, newId } from "@restic-manager/db";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter, createCallerFactory, type RequestContext } from "../src/index.js";
+import { appRouter, createCallerFactory } from "../src/index.js";
+import { ctxFor, openTestCore } from "./helpers/context.js";
 
-const MIGRATIONS = resolve(import.meta.dirname, "../../../drizzle");
 const viewer: AuthUser = { id: "v", username: "viewer", role: "viewer" };
 const createCaller = createCallerFactory(appRouter);
 
-let dir: string;
 let closeDb: () => void;
 let caller: ReturnType<typeof createCaller>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "rm-hostlist-api-"));
-  const handle = await openDatabase({ url: `file:${join(dir, "rm.db")}` });
-  await migrateDatabase(handle.db, MIGRATIONS);
-  closeDb = handle.close;
-  const core = createCore({ db: handle.db, secrets: new SecretBox(Buffer.alloc(32, 2)) });
-  await handle.db
+  const opened = await openTestCore("rm-hostlist-api-");
+  closeDb = opened.close;
+  await opened.core.db
     .insert(hosts)
     .values(Array.from({ length: 3 }, (_, i) => ({ id: newId(), name: `api-${i}`, status: "online" as const })));
-  const ctx: RequestContext = {
-    core,
-    user: viewer,
-    auth: { kind: "session", token: "test" },
-    ip: "127.0.0.1",
-    publicUrl: "http://127.0.0.1:8080",
-    userAgent: "vitest",
-    csrf: { ok: true },
-    setCookie: () => {},
-    clearCookie: () => {},
-    setHeader: () => {},
-  };
-  caller = createCaller(ctx);
+  caller = createCaller(ctxFor(opened.core, viewer));
 });
-afterAll(() => {
-  closeDb();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeDb());
 
 async function refusal(call: Promise<unknown>) {
   const error = await call.then(

@@ -1,45 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type AuthUser, type Core, createCore, SecretBox } from "@restic-manager/core";
-import { migrateDatabase, openDatabase } from "@restic-manager/db";
+import type { AuthUser, Core } from "@restic-manager/core";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter, createCallerFactory, PERMISSIONS, type RequestContext } from "../src/index.js";
+import { ctxFor as contextFor, openTestCore } from "./helpers/context.js";
 
-const MIGRATIONS = resolve(import.meta.dirname, "../../../drizzle");
 const createCaller = createCallerFactory(appRouter);
 
-let dir: string;
 let core: Core;
 let closeDb: () => void;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "rm-perm-"));
-  const handle = await openDatabase({ url: `file:${join(dir, "rm.db")}` });
-  await migrateDatabase(handle.db, MIGRATIONS);
-  closeDb = handle.close;
-  core = createCore({ db: handle.db, secrets: new SecretBox(Buffer.alloc(32, 1)) });
+  ({ core, close: closeDb } = await openTestCore("rm-perm-"));
 });
-afterAll(() => {
-  closeDb();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeDb());
 
-function ctxFor(user: AuthUser | null): RequestContext {
-  return {
-    core,
-    user,
-    auth: user ? { kind: "session", token: "test" } : null,
-    ip: "127.0.0.1",
-    publicUrl: "http://127.0.0.1:8080",
-    userAgent: "vitest",
-    csrf: { ok: true },
-    setCookie: () => {},
-    clearCookie: () => {},
-    setHeader: () => {},
-  };
-}
+const ctxFor = (user: AuthUser | null): RequestContext => contextFor(core, user);
 
 const procedures = Object.entries(appRouter._def.procedures) as unknown as [
   string,

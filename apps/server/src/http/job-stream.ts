@@ -47,8 +47,8 @@ export class JobStreamHub {
   readonly #viewers = new Map<string, Set<Viewer>>();
   readonly #offs: (() => void)[] = [];
   readonly #keepalive: NodeJS.Timeout;
-  /** Frames encoded, socket writes and catch-ups from the database, for tests and benchmarks. */
-  readonly stats = { encoded: 0, writes: 0, catchUps: 0 };
+  /** Frames encoded once for every viewer, and catch-ups from the database (tests read them). */
+  readonly stats = { encoded: 0, catchUps: 0 };
 
   constructor(private readonly core: Core) {
     const { events } = core;
@@ -71,13 +71,6 @@ export class JobStreamHub {
       for (const set of this.#viewers.values()) for (const v of set) if (!v.missed) this.#write(v, ping);
     }, KEEPALIVE_MS);
     this.#keepalive.unref();
-  }
-
-  viewerCount(jobId?: string): number {
-    if (jobId) return this.#viewers.get(jobId)?.size ?? 0;
-    let n = 0;
-    for (const set of this.#viewers.values()) n += set.size;
-    return n;
   }
 
   close(): void {
@@ -152,7 +145,6 @@ export class JobStreamHub {
   /** Writes to a live viewer; one whose socket backs up is caught up from the database later. */
   #write(viewer: Viewer, data: Buffer): void {
     if (viewer.closed || viewer.res.destroyed) return;
-    this.stats.writes++;
     if (!viewer.res.write(data)) {
       // What is queued in the socket is its backlog; later events wait in `missed` or the database.
       viewer.missed = [];
@@ -211,7 +203,6 @@ export class JobStreamHub {
   /** Writes one frame; waits for drain when the socket is full. False when the viewer left. */
   async #send(viewer: Viewer, data: Buffer): Promise<boolean> {
     if (viewer.closed || viewer.res.destroyed) return false;
-    this.stats.writes++;
     if (viewer.res.write(data)) return true;
     await new Promise<void>((resolve) => {
       const done = () => {
