@@ -97,6 +97,7 @@ export function createAgent(options: AgentOptions): Agent {
     stableAfterMs: options.stableAfterMs,
     helloOkTimeoutMs: options.helloOkTimeoutMs,
     runningJobIds: () => [...context.runningJobs.keys()],
+    heldJobIds: () => outbox.heldJobIds(),
     hello: async () => {
       await startup;
       const probed = await (firstProbe ?? probe());

@@ -42,6 +42,8 @@ export interface ConnectionOptions {
   /** Called when a session that reached `hello.ok` ends. */
   onSessionEnd?: () => void;
   runningJobIds?: () => string[];
+  /** Jobs that ended but whose events the server has not acknowledged yet. */
+  heldJobIds?: () => string[];
   log?: Logger;
   backoff?: Backoff;
   /** A session that lasted this long resets the backoff. */
@@ -322,10 +324,12 @@ export class AgentConnection {
           let ready = false;
           const beat = () => {
             if (ended || ws.readyState !== WebSocket.OPEN) return;
+            const held = this.#options.heldJobIds?.() ?? [];
             this.send(
               createAgentMessage("heartbeat", {
                 at: Date.now(),
                 runningJobIds: this.#options.runningJobIds?.() ?? [],
+                ...(held.length > 0 ? { heldJobIds: held.slice(0, 1024) } : {}),
               }),
             );
             // A pong (or any frame) proves the server is alive; see the silence check below.

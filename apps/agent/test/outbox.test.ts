@@ -20,7 +20,7 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 /** An outbox over a pretend socket: `up` decides whether send succeeds; `sent` is the wire. */
-function harness(options: { buffered?: () => number } = {}) {
+function harness(options: { buffered?: () => number; now?: () => number } = {}) {
   const state = { up: false, sent: [] as AgentMessage[] };
   const outbox = new Outbox({
     spoolDir,
@@ -33,6 +33,8 @@ function harness(options: { buffered?: () => number } = {}) {
     },
     bufferedAmount: options.buffered,
     fsyncIntervalMs: 20,
+    resendAfterMs: 1_000,
+    now: options.now,
   });
   return { outbox, state };
 }
@@ -238,5 +240,94 @@ describe("outbox", () => {
     outbox.close();
     const { outbox: again } = harness();
     expect(again.loadLeftovers()).toEqual([{ jobId: "../odd id", events: 1, finished: false }]);
+  });
+
+  it("resends a live job's unacked events on the same session, backing off until an ack moves", async () => {
+    let now = 10_000;
+    const { outbox, state } = harness({ now: () => now });
+    state.up = true;
+    await outbox.onSession();
+    const job = outbox.open("job-7")!;
+    outbox.emit(job, "job.started", { at: 1, kind: "backup" });
+    for (let i = 0; i < 4; i++) outbox.emit(job, "log.stream", { at: 1, lineOffset: i, lines: [line(String(i))] });
+    outbox.emit(job, "job.progress", {
+      at: 3,
+      percent: 50,
+      filesDone: 1,
+      filesTotal: 2,
+      bytesDone: 5,
+      bytesTotal: 10,
+      etaSeconds: 1,
+      currentFile: "/a",
+    });
+    // The server stored 1 and 2, failed 3 (a full disk), and holds back 4 onwards: acks stop at 2.
+    outbox.ack("job-7", 2);
+    state.sent = [];
+    now += 999;
+    expect(outbox.resendOverdue()).toEqual([]);
+    now += 1;
+    expect(outbox.resendOverdue()).toEqual(["job-7"]);
+    await new Promise((r) => setImmediate(r));
+    // From the first unacked event, spooled ones only (progress is never resent).
+    expect(seqs(state.sent)).toEqual([3, 4, 5]);
+    // Nothing acked yet: the next resend waits twice as long.
+    state.sent = [];
+    now += 1_999;
+    expect(outbox.resendOverdue()).toEqual([]);
+    now += 1;
+    expect(outbox.resendOverdue()).toEqual(["job-7"]);
+    await new Promise((r) => setImmediate(r));
+    expect(seqs(state.sent)).toEqual([3, 4, 5]);
+    // An ack that moves resets the delay; new events go out live meanwhile.
+    outbox.ack("job-7", 4);
+    state.sent = [];
+    outbox.emit(job, "job.finished", { at: 2, status: "succeeded", exitCode: 0, error: null, summary: null });
+    outbox.end(job);
+    expect(seqs(state.sent)).toEqual([7]);
+    expect(outbox.heldJobIds()).toEqual(["job-7"]);
+    now += 1_000;
+    expect(outbox.resendOverdue()).toEqual(["job-7"]);
+    await new Promise((r) => setImmediate(r));
+    expect(seqs(state.sent)).toEqual([7, 5, 7]);
+    outbox.ack("job-7", 7);
+    expect(outbox.heldJobIds()).toEqual([]);
+    expect(existsSync(join(spoolDir, spoolFileName("job-7")))).toBe(false);
+    outbox.close();
+  });
+
+  it("does not resend while the session-start replay runs, nor while offline", async () => {
+    let now = 0;
+    const { outbox, state } = harness({ now: () => now });
+    const job = outbox.open("job-8")!;
+    outbox.emit(job, "log.stream", { at: 1, lineOffset: 0, lines: [line("offline")] });
+    now += 60_000;
+    expect(outbox.resendOverdue()).toEqual([]);
+    state.up = true;
+    const replay = outbox.onSession();
+    expect(outbox.resendOverdue()).toEqual([]);
+    await replay;
+    expect(seqs(state.sent)).toEqual([1]);
+    // The replay itself counts as a send: the delay runs from the session start.
+    now += 999;
+    expect(outbox.resendOverdue()).toEqual([]);
+    outbox.close();
+  });
+
+  it("sends the latest reports again when the server asks", async () => {
+    const { outbox, state } = harness();
+    state.up = true;
+    await outbox.onSession();
+    const stats = createAgentMessage("repo.stats", {
+      at: 1,
+      totalSizeBytes: 5,
+      totalUncompressedSizeBytes: null,
+      snapshotsCount: 1,
+    });
+    expect(outbox.resendReports()).toEqual([]);
+    expect(outbox.sendOrKeep("repo.stats", [stats])).toBe(true);
+    state.sent = [];
+    expect(outbox.resendReports()).toEqual(["repo.stats"]);
+    expect(state.sent.map((m) => m.type)).toEqual(["repo.stats"]);
+    outbox.close();
   });
 });

@@ -64,7 +64,15 @@ export async function startServer(
     await core.hosts.markAllOffline();
     const runtime = { publicUrl: config.publicUrl, ready: false };
     const jobStreams = new JobStreamHub(core);
-    const app = await buildHttpServer({ config, core, logger, runtime, jobStreams, version: SERVER_VERSION });
+    const app = await buildHttpServer({
+      config,
+      core,
+      logger,
+      runtime,
+      jobStreams,
+      version: SERVER_VERSION,
+      storage: handle.health,
+    });
     const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
     gateway.attach(app.server);
     core.hosts.setAgentLink(gateway);
@@ -104,6 +112,8 @@ export async function startServer(
           await gateway.close();
           jobStreams.close();
           await app.close();
+          await core.auth.deferred.flush().catch(() => 0);
+          core.auth.deferred.close();
           handle.close();
         })();
         return closing;

@@ -1,4 +1,5 @@
 export * from "./cookies.js";
+export { errorIdOf, publicServerMessage } from "./errors.js";
 export * from "./permissions.js";
 export { type AppRouter, appRouter } from "./router.js";
 export type { JobStreamEvent } from "./routers/jobs.js";

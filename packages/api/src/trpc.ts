@@ -5,7 +5,7 @@
  */
 import type { AuthUser, Core } from "@restic-manager/core";
 import { initTRPC, TRPCError } from "@trpc/server";
-import { toTRPCError } from "./errors.js";
+import { publicServerMessage, toTRPCError } from "./errors.js";
 import { transformer } from "./transformer.js";
 
 export type Tier = "public" | "authed" | "operator" | "admin";
@@ -43,9 +43,12 @@ const t = initTRPC
   .create({
     // superjson: Dates, Maps and undefined survive the wire; the SPA's links use it too.
     transformer,
-    errorFormatter({ shape }) {
-      // Never ship stack traces or internals to the browser.
+    errorFormatter({ shape, error }) {
+      // Never ship stack traces or internals to the browser: a 5xx answers in words and an
+      // error id (the log has the details), never the error's own text, which for a failed
+      // query is its SQL and parameters.
       const { stack: _stack, ...data } = shape.data;
+      if (data.httpStatus >= 500) return { ...shape, message: publicServerMessage(error), data };
       return { ...shape, data };
     },
   });

@@ -20,9 +20,10 @@ export interface AuditEntry {
 
 type Executor = Pick<Database, "insert">;
 
-export async function writeAudit(db: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
+/** `at`: when it happened, for a row written later than that (see DeferredWrites). */
+export async function writeAudit(db: Executor, actor: Actor, entry: AuditEntry, at = new Date()): Promise<void> {
   await db.insert(auditLog).values({
-    at: new Date(),
+    at,
     actor: `${actor.kind}:${actor.id}`,
     actorName: actor.name,
     action: entry.action,

@@ -1,6 +1,7 @@
 import { apiTokens, type Database, newId, type Role, sessions, users } from "@restic-manager/db";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
+import { bestEffort, DeferredWrites } from "./deferred-writes.js";
 import { DomainError } from "./errors.js";
 import {
   dummyPasswordHash,
@@ -77,6 +78,12 @@ export class AuthService {
   readonly #setupLimiter: RateLimiter;
   /** One-time first-run token; held in memory only, regenerated at each start while no admin exists. */
   #setupToken: string | null = null;
+  /**
+   * Sign-ins keep working on a full disk: their session and audit rows wait here until they
+   * can be stored, and a session that waits is served from `#unsavedSessions` meanwhile.
+   */
+  readonly deferred = new DeferredWrites();
+  readonly #unsavedSessions = new Map<string, { user: AuthUser; expiresAt: Date; lastSeenAt: number }>();
 
   constructor(
     private readonly db: Database,
@@ -157,41 +164,72 @@ export class AuthService {
     if (!row || !ok || row.disabledAt) {
       this.#ipLimiter.hit(ipKey);
       this.#userLimiter.hit(userKey);
-      await writeAudit(
-        this.db,
-        { kind: "system", id: "system", name: "system", ip: client.ip },
-        {
-          action: "auth.sign_in_failed",
-          target: row ? { type: "user", id: row.id } : undefined,
-          summary: `failed sign-in for username "${truncate(input.username, 64)}"`,
-        },
+      const at = new Date(this.#now());
+      await this.deferred.run("audit auth.sign_in_failed", () =>
+        writeAudit(
+          this.db,
+          { kind: "system", id: "system", name: "system", ip: client.ip },
+          {
+            action: "auth.sign_in_failed",
+            target: row ? { type: "user", id: row.id } : undefined,
+            summary: `failed sign-in for username "${truncate(input.username, 64)}"`,
+          },
+          at,
+        ),
       );
       throw new DomainError("UNAUTHORIZED", SIGN_IN_FAILED);
     }
     this.#userLimiter.reset(userKey);
     const user: AuthUser = { id: row.id, username: row.username, role: row.role };
-    await this.db
-      .update(users)
-      .set({ lastSignInAt: new Date(this.#now()) })
-      .where(eq(users.id, user.id));
+    await bestEffort(
+      this.db
+        .update(users)
+        .set({ lastSignInAt: new Date(this.#now()) })
+        .where(eq(users.id, user.id)),
+    );
     return this.#createSession(user, client, "auth.sign_in", "signed in");
   }
 
   async #createSession(user: AuthUser, client: ClientInfo, action: string, summary: string): Promise<NewSession> {
     const token = generateToken("rms");
+    const tokenHash = hashToken(token);
     const now = this.#now();
     const expiresAt = new Date(now + this.options.sessionAbsoluteMs);
-    await this.db.insert(sessions).values({
-      tokenHash: hashToken(token),
+    const row = {
+      tokenHash,
       userId: user.id,
       createdAt: new Date(now),
       lastSeenAt: new Date(now),
       expiresAt,
       ip: client.ip,
       userAgent: client.userAgent ? truncate(client.userAgent, 256) : null,
+    };
+    const saved = await this.deferred.run("session", async () => {
+      await this.db.insert(sessions).values(row);
+      this.#unsavedSessions.delete(tokenHash);
     });
-    await writeAudit(this.db, userActor(user, client), { action, target: { type: "user", id: user.id }, summary });
+    if (saved === "deferred") this.#unsavedSessions.set(tokenHash, { user, expiresAt, lastSeenAt: now });
+    const actor = userActor(user, client);
+    const at = new Date(now);
+    await this.deferred.run(`audit ${action}`, () =>
+      writeAudit(this.db, actor, { action, target: { type: "user", id: user.id }, summary }, at),
+    );
     return { token, expiresAt, user };
+  }
+
+  /** A session whose row is still waiting to be stored (full disk), checked like a stored one. */
+  async #unsavedSession(tokenHash: string): Promise<AuthUser | null> {
+    const waiting = this.#unsavedSessions.get(tokenHash);
+    if (!waiting) return null;
+    const now = this.#now();
+    const [user] = await this.db
+      .select({ id: users.id, username: users.username, role: users.role, disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.id, waiting.user.id));
+    const idle = now - waiting.lastSeenAt > this.options.sessionIdleMs;
+    if (!user || user.disabledAt || idle || waiting.expiresAt.getTime() <= now) return null;
+    waiting.lastSeenAt = now;
+    return { id: user.id, username: user.username, role: user.role };
   }
 
   /** Resolves a session cookie to its user, or null when unknown, expired or disabled. */
@@ -210,23 +248,27 @@ export class AuthService {
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.tokenHash, tokenHash))
       .limit(1);
-    if (!row) return null;
+    if (!row) return this.#unsavedSession(tokenHash);
     const now = this.#now();
     const idle = now - row.lastSeenAt.getTime() > this.options.sessionIdleMs;
     if (idle || row.expiresAt.getTime() <= now || row.disabledAt) {
-      await this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+      // Refused either way; the row goes with the next request if it cannot go now.
+      await bestEffort(this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash)));
       return null;
     }
     if (now - row.lastSeenAt.getTime() > SESSION_TOUCH_MS) {
-      await this.db
-        .update(sessions)
-        .set({ lastSeenAt: new Date(now) })
-        .where(eq(sessions.tokenHash, tokenHash));
+      await bestEffort(
+        this.db
+          .update(sessions)
+          .set({ lastSeenAt: new Date(now) })
+          .where(eq(sessions.tokenHash, tokenHash)),
+      );
     }
     return { id: row.id, username: row.username, role: row.role };
   }
 
   async signOut(token: string, user: AuthUser, client: ClientInfo): Promise<void> {
+    this.#unsavedSessions.delete(hashToken(token));
     await this.db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)));
     await writeAudit(this.db, userActor(user, client), {
       action: "auth.sign_out",
@@ -316,10 +358,13 @@ export class AuthService {
     const now = this.#now();
     if (!row || row.revokedAt || row.disabledAt || (row.expiresAt && row.expiresAt.getTime() <= now)) return null;
     if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > API_TOKEN_TOUCH_MS) {
-      await this.db
-        .update(apiTokens)
-        .set({ lastUsedAt: new Date(now) })
-        .where(eq(apiTokens.id, row.tokenId));
+      // Bookkeeping: a read with a token must work on a full disk.
+      await bestEffort(
+        this.db
+          .update(apiTokens)
+          .set({ lastUsedAt: new Date(now) })
+          .where(eq(apiTokens.id, row.tokenId)),
+      );
     }
     return { user: { id: row.id, username: row.username, role: row.role }, tokenId: row.tokenId };
   }

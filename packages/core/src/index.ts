@@ -14,6 +14,7 @@ export * from "./audit.js";
 export * from "./auth.js";
 export * from "./connect-work.js";
 export * from "./cron.js";
+export * from "./deferred-writes.js";
 export * from "./enrollment.js";
 export * from "./errors.js";
 export * from "./events.js";

@@ -352,9 +352,30 @@ export class JobService {
   // Ingest of agent events
   // -------------------------------------------------------------------------------------------
 
-  /** Applies one job event from `hostId`'s agent. Returns the seq to acknowledge, or null. */
+  /**
+   * Applies one job event from `hostId`'s agent. Returns the seq to acknowledge, or null when
+   * the event waits behind an earlier one that failed to store (see DeliveryGaps). Throws when
+   * it could not be stored; the agent then gets no ack and resends it.
+   */
   async applyEvent(hostId: string, message: JobEvent): Promise<number | null> {
     if (message.type === "job.progress" || message.type === "log.stream") return this.ingest.submit(hostId, message);
+    const { jobId, seq } = message.payload;
+    const gaps = this.ingest.gaps;
+    if (gaps.blocks(jobId, seq)) return null;
+    try {
+      const ack = await this.#applyLifecycleEvent(hostId, message);
+      gaps.stored(jobId, seq);
+      return ack;
+    } catch (e) {
+      gaps.opened(jobId, seq);
+      throw e;
+    }
+  }
+
+  async #applyLifecycleEvent(
+    hostId: string,
+    message: Extract<JobEvent, { type: "job.started" | "job.finished" }>,
+  ): Promise<number> {
     const { jobId, seq } = message.payload;
     const [job] = await this.db
       .select({ hostId: jobs.hostId, lastSeq: jobs.lastSeq, status: jobs.status })
@@ -364,32 +385,28 @@ export class JobService {
     if (!job || job.hostId !== hostId) return seq;
     if (seq <= job.lastSeq) return seq;
 
-    switch (message.type) {
-      case "job.started":
-        await this.db
-          .update(jobs)
-          .set({
-            // A job already finished (cancelled while offline, say) keeps its final status.
-            status: sql`CASE WHEN ${jobs.status} IN ('queued', 'running') THEN 'running' ELSE ${jobs.status} END`,
-            startedAt: new Date(message.payload.at),
-            lastSeq: seq,
-          })
-          .where(eq(jobs.id, jobId));
-        this.events.emit("job.updated", { jobId, hostId, status: "running" });
-        return seq;
-      case "job.finished": {
-        const p = message.payload;
-        const status = p.status;
-        await this.#finish(jobId, hostId, status, {
-          exitCode: p.exitCode,
-          error: p.error,
-          stats: p.summary ?? undefined,
-          seq,
-          at: p.at,
-        });
-        return seq;
-      }
+    if (message.type === "job.started") {
+      await this.db
+        .update(jobs)
+        .set({
+          // A job already finished (cancelled while offline, say) keeps its final status.
+          status: sql`CASE WHEN ${jobs.status} IN ('queued', 'running') THEN 'running' ELSE ${jobs.status} END`,
+          startedAt: new Date(message.payload.at),
+          lastSeq: seq,
+        })
+        .where(eq(jobs.id, jobId));
+      this.events.emit("job.updated", { jobId, hostId, status: "running" });
+      return seq;
     }
+    const p = message.payload;
+    await this.#finish(jobId, hostId, p.status, {
+      exitCode: p.exitCode,
+      error: p.error,
+      stats: p.summary ?? undefined,
+      seq,
+      at: p.at,
+    });
+    return seq;
   }
 
   async #finish(
@@ -405,38 +422,39 @@ export class JobService {
     },
   ) {
     const finishedAt = new Date(details.at ?? this.now());
-    const [job] = await this.db
-      .update(jobs)
-      .set({
-        status,
-        finishedAt,
-        exitCode: details.exitCode ?? null,
-        error: details.error ?? null,
-        ...(details.stats ? { stats: details.stats } : {}),
-        ...(details.seq ? { lastSeq: details.seq } : {}),
-      })
-      .where(eq(jobs.id, jobId))
-      .returning({ kind: jobs.kind });
-    if (job?.kind === "backup") {
-      await this.db
-        .update(hosts)
-        .set({ lastBackupAt: finishedAt, lastBackupStatus: status })
-        .where(eq(hosts.id, hostId));
-    }
-    if (job && job.kind !== "init") {
-      if (status === "failed" && details.error && LOCK_ERROR.test(details.error)) {
-        await this.db
-          .update(hosts)
-          .set({ repoLockError: details.error.slice(0, 1024), repoLockAt: finishedAt })
-          .where(eq(hosts.id, hostId));
-      } else if (status === "succeeded" && job.kind !== "check") {
-        // Anything that took the repository lock and got through proves no stale lock is in the way.
-        await this.db
-          .update(hosts)
-          .set({ repoLockError: null, repoLockAt: null })
-          .where(and(eq(hosts.id, hostId), sql`${hosts.repoLockError} IS NOT NULL`));
+    // One transaction: a job that ended is never stored without its host's last backup and
+    // lock state (a half-applied finish would be acknowledged and never corrected).
+    await this.db.transaction(async (tx) => {
+      const [job] = await tx
+        .update(jobs)
+        .set({
+          status,
+          finishedAt,
+          exitCode: details.exitCode ?? null,
+          error: details.error ?? null,
+          ...(details.stats ? { stats: details.stats } : {}),
+          ...(details.seq ? { lastSeq: details.seq } : {}),
+        })
+        .where(eq(jobs.id, jobId))
+        .returning({ kind: jobs.kind });
+      if (job?.kind === "backup") {
+        await tx.update(hosts).set({ lastBackupAt: finishedAt, lastBackupStatus: status }).where(eq(hosts.id, hostId));
       }
-    }
+      if (job && job.kind !== "init") {
+        if (status === "failed" && details.error && LOCK_ERROR.test(details.error)) {
+          await tx
+            .update(hosts)
+            .set({ repoLockError: details.error.slice(0, 1024), repoLockAt: finishedAt })
+            .where(eq(hosts.id, hostId));
+        } else if (status === "succeeded" && job.kind !== "check") {
+          // Anything that took the repository lock and got through proves no stale lock is in the way.
+          await tx
+            .update(hosts)
+            .set({ repoLockError: null, repoLockAt: null })
+            .where(and(eq(hosts.id, hostId), sql`${hosts.repoLockError} IS NOT NULL`));
+        }
+      }
+    });
     this.events.emit("job.updated", { jobId, hostId, status });
     // Not awaited: #finish may run inside the host's dispatch chain (a failed send).
     if (!ACTIVE_STATUSES.includes(status)) {
@@ -448,9 +466,13 @@ export class JobService {
 
   /**
    * From each heartbeat: jobs the console thinks are running on this host but the agent does
-   * not have (it restarted, or the command was lost) are marked interrupted.
+   * not have (it restarted, or the command was lost) are marked interrupted. A job the agent
+   * still holds undelivered events of (`heldJobIds`: it ended, but its last events are not
+   * acknowledged yet), or one with a gap on this side, is not lost: its end is on the way.
    */
-  async reconcileRunning(hostId: string, runningJobIds: string[]): Promise<void> {
+  async reconcileRunning(hostId: string, runningJobIds: string[], heldJobIds: string[] = []): Promise<void> {
+    if (this.#reportsLost.has(hostId)) this.#requestReports(hostId);
+    if (heldJobIds.length > 0) runningJobIds = [...new Set([...runningJobIds, ...heldJobIds])];
     if (runningJobIds.length === 0 && this.#idleHosts.has(hostId)) return;
     const dispatchesBefore = this.#dispatches;
     const startCutoff = new Date(this.now() - START_GRACE_MS);
@@ -466,6 +488,7 @@ export class JobService {
     for (const job of lost) {
       // A queued job may simply not have reached the agent yet.
       if (job.status === "queued" && (!job.dispatchedAt || job.dispatchedAt > startCutoff)) continue;
+      if (this.ingest.gaps.has(job.id)) continue;
       await this.#finish(job.id, hostId, "interrupted", {
         error: "The agent is no longer running this job (it restarted or lost the command). Run it again.",
       });
@@ -498,6 +521,33 @@ export class JobService {
   // Snapshots and repository stats
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * Hosts whose last snapshot listing or repository stats could not be stored. Their agent is
+   * asked to send them again (`reports.resend`) from its next heartbeats until one is stored,
+   * so the snapshot list converges with the repository after a storage failure.
+   */
+  readonly #reportsLost = new Map<string, number>();
+  static readonly REPORT_RESEND_INTERVAL_MS = 15_000;
+
+  #requestReports(hostId: string): void {
+    const last = this.#reportsLost.get(hostId) ?? 0;
+    if (this.now() - last < JobService.REPORT_RESEND_INTERVAL_MS) return;
+    this.#reportsLost.set(hostId, this.now());
+    // Fire and forget: the answer is the reports themselves; an old agent says method_not_found.
+    this.#link?.send(hostId, "rpc.request", { id: `reports-${newId()}`, method: "reports.resend", params: {} });
+  }
+
+  async #storeReport(hostId: string, store: () => Promise<void>): Promise<void> {
+    try {
+      await store();
+    } catch (e) {
+      // Asked for again at the host's next heartbeat.
+      if (!this.#reportsLost.has(hostId)) this.#reportsLost.set(hostId, 0);
+      throw e;
+    }
+    this.#reportsLost.delete(hostId);
+  }
+
   /** Collects the parts of a snapshot listing; the last part replaces the host's list atomically. */
   async applySnapshotsReport(
     hostId: string,
@@ -512,6 +562,11 @@ export class JobService {
     if (entry.parts.size < entry.expected) return;
     this.#reports.delete(report.reportId);
     const all = [...entry.parts.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, s]) => s as ReportedSnapshot[]);
+    await this.#storeReport(hostId, () => this.#replaceSnapshots(hostId, all));
+    this.events.emit("host.snapshots", { hostId });
+  }
+
+  async #replaceSnapshots(hostId: string, all: ReportedSnapshot[]): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.delete(snapshots).where(eq(snapshots.hostId, hostId));
       for (let i = 0; i < all.length; i += 200) {
@@ -530,21 +585,22 @@ export class JobService {
       }
       await tx.update(hosts).set({ snapshotCount: all.length }).where(eq(hosts.id, hostId));
     });
-    this.events.emit("host.snapshots", { hostId });
   }
 
   async applyRepoStats(
     hostId: string,
     stats: { totalSizeBytes: number; totalUncompressedSizeBytes?: number | null; at?: number },
   ): Promise<void> {
-    await this.db
-      .update(hosts)
-      .set({
-        repoSizeBytes: stats.totalSizeBytes,
-        repoRawSizeBytes: stats.totalUncompressedSizeBytes ?? null,
-        repoStatsAt: new Date(stats.at ?? this.now()),
-      })
-      .where(eq(hosts.id, hostId));
+    await this.#storeReport(hostId, async () => {
+      await this.db
+        .update(hosts)
+        .set({
+          repoSizeBytes: stats.totalSizeBytes,
+          repoRawSizeBytes: stats.totalUncompressedSizeBytes ?? null,
+          repoStatsAt: new Date(stats.at ?? this.now()),
+        })
+        .where(eq(hosts.id, hostId));
+    });
     this.events.emit("host.snapshots", { hostId });
   }
 

@@ -11,6 +11,12 @@
  * gateway's per-connection queue), so frames of one job never overtake each other; a batch
  * holds at most one frame per connection. Every caller still gets the seq to acknowledge only
  * after the transaction holding its frame committed.
+ *
+ * Acks are cumulative: the agent forgets every event up to the acked seq. So an event that
+ * failed to store (a full disk) leaves a gap that nothing later may paper over: until the agent
+ * resends it and it is stored, later events of that job are neither stored nor acknowledged
+ * (`DeliveryGaps`). Progress reports are the exception: the agent never spools them, so a lost
+ * one opens no gap.
  */
 import { type Database, jobLogs, jobs, type Transaction } from "@restic-manager/db";
 import type { AgentMessage } from "@restic-manager/protocol";
@@ -32,8 +38,45 @@ const JOBS_PER_SELECT = 500;
 interface Pending {
   hostId: string;
   frame: IngestFrame;
-  resolve: (ack: number) => void;
+  resolve: (ack: number | null) => void;
   reject: (e: unknown) => void;
+}
+
+/**
+ * Per job, the lowest seq of an event that failed to store. An event above it must wait: it is
+ * not stored and not acknowledged, since a cumulative ack would make the agent drop the missing
+ * one. The gap closes when the event at its seq is stored (or turns out to be stored already).
+ * Kept in memory: after a console restart the database's last seq is below every gap anyway,
+ * because nothing past a gap was stored.
+ */
+export class DeliveryGaps {
+  readonly #gaps = new Map<string, number>();
+
+  /** True when `seq` must wait for an earlier event of its job that failed to store. */
+  blocks(jobId: string, seq: number): boolean {
+    const gap = this.#gaps.get(jobId);
+    return gap !== undefined && seq > gap;
+  }
+
+  has(jobId: string): boolean {
+    return this.#gaps.has(jobId);
+  }
+
+  /** The event at `seq` could not be stored. */
+  opened(jobId: string, seq: number): void {
+    const gap = this.#gaps.get(jobId);
+    if (gap === undefined || seq < gap) this.#gaps.set(jobId, seq);
+  }
+
+  /** The event at `seq` is stored (now or before). */
+  stored(jobId: string, seq: number): void {
+    const gap = this.#gaps.get(jobId);
+    if (gap !== undefined && seq >= gap) this.#gaps.delete(jobId);
+  }
+
+  get size(): number {
+    return this.#gaps.size;
+  }
 }
 
 interface JobState {
@@ -59,14 +102,17 @@ export class LogIngest {
     private readonly db: Database,
     private readonly events: EventBus,
     private readonly now: () => number = Date.now,
+    readonly gaps: DeliveryGaps = new DeliveryGaps(),
   ) {}
 
   /**
    * Queues one frame from `hostId`'s agent; resolves with the seq to acknowledge once it is
-   * committed (or was a replay, or names a job that is not this host's: acked and dropped).
+   * committed (or was a replay, or names a job that is not this host's: acked and dropped), or
+   * with null when it waits behind a gap (not stored, not acknowledged: the agent resends it).
+   * Rejects when the commit failed; the frame then opens a gap.
    */
-  submit(hostId: string, frame: IngestFrame): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  submit(hostId: string, frame: IngestFrame): Promise<number | null> {
+    return new Promise<number | null>((resolve, reject) => {
       this.#queue.push({ hostId, frame, resolve, reject });
       this.#schedule();
     });
@@ -85,26 +131,50 @@ export class LogIngest {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, MAX_FRAMES_PER_COMMIT);
+        let waiting: Set<Pending>;
+        let after: () => void;
         try {
-          const after = await this.#commit(batch);
-          for (const p of batch) p.resolve(p.frame.payload.seq);
-          after();
+          ({ waiting, after } = await this.#commit(batch));
         } catch (e) {
+          // Nothing of the batch is stored: each spooled event opens its job's gap before any
+          // caller hears of it, so the next frame of that job already waits.
+          for (const { frame } of batch) {
+            if (frame.type !== "job.progress") this.gaps.opened(frame.payload.jobId, frame.payload.seq);
+          }
           for (const p of batch) p.reject(e);
+          continue;
         }
+        for (const p of batch) {
+          if (waiting.has(p)) {
+            p.resolve(null);
+          } else {
+            this.gaps.stored(p.frame.payload.jobId, p.frame.payload.seq);
+            p.resolve(p.frame.payload.seq);
+          }
+        }
+        after();
       }
     } finally {
       this.#committing = false;
     }
   }
 
-  /** Applies a batch in one transaction; returns what to emit once it committed. */
-  async #commit(batch: Pending[]): Promise<() => void> {
+  /**
+   * Applies a batch in one transaction; returns the frames that wait behind a gap and what to
+   * emit once it committed.
+   */
+  async #commit(batch: Pending[]): Promise<{ waiting: Set<Pending>; after: () => void }> {
     const progressEvents: { jobId: string; progress: Record<string, unknown> }[] = [];
     const states = new Map<string, JobState>();
+    const waiting = new Set<Pending>();
     await this.db.transaction(async (tx) => {
       await this.#load(tx, [...new Set(batch.map((p) => p.frame.payload.jobId))], states);
-      for (const { hostId, frame } of batch) {
+      for (const pending of batch) {
+        const { hostId, frame } = pending;
+        if (this.gaps.blocks(frame.payload.jobId, frame.payload.seq)) {
+          waiting.add(pending);
+          continue;
+        }
         const job = states.get(frame.payload.jobId);
         // Unknown or another host's job, or a replay: nothing to store, the caller acks it.
         if (!job || job.hostId !== hostId || frame.payload.seq <= job.lastSeq) continue;
@@ -120,12 +190,13 @@ export class LogIngest {
       await this.#write(tx, states);
     });
     this.stats.commits++;
-    return () => {
+    const after = () => {
       for (const [jobId, job] of states) {
         if (job.rows.length > 0) this.events.emit("job.logs", { jobId, lines: job.rows });
       }
       for (const e of progressEvents) this.events.emit("job.progress", e);
     };
+    return { waiting, after };
   }
 
   async #load(tx: Transaction, jobIds: string[], into: Map<string, JobState>): Promise<void> {

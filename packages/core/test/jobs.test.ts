@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { hosts, jobLogs, jobs, migrateDatabase, newId, openDatabase, pendingRuns } from "@restic-manager/db";
 import type { AgentMessage } from "@restic-manager/protocol";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AgentLink, type Core, connectWork, createCore, MAX_LOG_LINES_PER_JOB, SecretBox } from "../src/index.js";
 
@@ -110,10 +110,10 @@ describe("source groups", () => {
   });
 });
 
-describe("event ingest", () => {
-  const lines = (from: number, n: number) =>
-    Array.from({ length: n }, (_, i) => ({ at: Date.now(), stream: "stdout", line: `line ${from + i}` }));
+const lines = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ at: Date.now(), stream: "stdout", line: `line ${from + i}` }));
 
+describe("event ingest", () => {
   it("applies each (job, seq) once: replays are acknowledged and dropped, lines never duplicate", async () => {
     const group = await backupGroup();
     const { jobId } = await core.jobs.runBackup(group.id, operator);
@@ -237,6 +237,114 @@ describe("event ingest", () => {
     expect(markers).toHaveLength(1);
     expect(markers[0]?.line).toMatch(/log truncated/);
   }, 120_000);
+});
+
+describe("storage failures (no acknowledged line is ever lost)", () => {
+  /** A fault at the storage layer for chosen rows: SQLite refuses them, as a full disk would. */
+  const failLines = (from: number, to: number) =>
+    core.db.run(
+      sql.raw(
+        `CREATE TRIGGER fail_lines BEFORE INSERT ON job_logs WHEN NEW.seq BETWEEN ${from} AND ${to} BEGIN SELECT RAISE(ABORT, 'injected write failure'); END`,
+      ),
+    );
+  const failFinish = () =>
+    core.db.run(
+      sql.raw(
+        "CREATE TRIGGER fail_finish BEFORE UPDATE OF status ON jobs WHEN NEW.status = 'succeeded' BEGIN SELECT RAISE(ABORT, 'injected write failure'); END",
+      ),
+    );
+  const heal = () =>
+    core.db.run(sql.raw("DROP TRIGGER IF EXISTS fail_lines")).then(() =>
+      core.db.run(sql.raw("DROP TRIGGER IF EXISTS fail_finish")),
+    );
+  const logFrame = (jobId: string, seq: number) =>
+    event("log.stream", { jobId, seq, lineOffset: (seq - 2) * 10, lines: lines((seq - 2) * 10, 10) });
+  /** What the gateway does with a frame: the ack, or the error it logs. */
+  const deliver = (message: Parameters<Core["jobs"]["applyEvent"]>[1]) =>
+    core.jobs.applyEvent(hostId, message).then(
+      (ack) => ({ ack }),
+      () => ({ failed: true }),
+    );
+
+  it("acknowledges nothing past an event that failed to store, and stores the resent events exactly once", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    expect(await deliver(event("job.started", { jobId, seq: 1, kind: "backup" }))).toEqual({ ack: 1 });
+    expect(await deliver(logFrame(jobId, 2))).toEqual({ ack: 2 });
+    await failLines(15, 34); // frames 3 and 4
+    expect(await deliver(logFrame(jobId, 3))).toEqual({ failed: true });
+    expect(await deliver(logFrame(jobId, 4))).toEqual({ ack: null });
+    // The frames after the gap would fit, but are neither stored nor acknowledged: an ack of 5
+    // would make the agent drop 3 and 4 for good (acks are cumulative).
+    expect(await deliver(logFrame(jobId, 5))).toEqual({ ack: null });
+    expect(await deliver(event("job.progress", { jobId, seq: 6, percent: 50 }))).toEqual({ ack: null });
+    expect(
+      await deliver(event("job.finished", { jobId, seq: 7, status: "succeeded", exitCode: 0, error: null, summary: null })),
+    ).toEqual({ ack: null });
+    expect((await core.jobs.get(jobId)).lastSeq).toBe(2);
+    // While the job's end waits on the agent, heartbeats without it do not interrupt it.
+    await core.jobs.reconcileRunning(hostId, []);
+    expect((await core.jobs.get(jobId)).status).toBe("running");
+
+    await heal();
+    // The agent resends from its first unacknowledged event (progress is never resent).
+    const acks = [];
+    for (const seq of [3, 4, 5]) acks.push(await deliver(logFrame(jobId, seq)));
+    acks.push(
+      await deliver(event("job.finished", { jobId, seq: 7, status: "succeeded", exitCode: 0, error: null, summary: null })),
+    );
+    expect(acks).toEqual([{ ack: 3 }, { ack: 4 }, { ack: 5 }, { ack: 7 }]);
+    const stored = await core.jobs.logs(jobId, -1, 1000);
+    expect(stored.map((l) => l.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(await core.jobs.get(jobId)).toMatchObject({ status: "succeeded", logLines: 40, lastSeq: 7 });
+  });
+
+  it("a job whose end failed to store is finished by the resend, never marked interrupted meanwhile", async () => {
+    const group = await backupGroup();
+    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    await deliver(event("job.started", { jobId, seq: 1, kind: "backup" }));
+    await failFinish();
+    const finished = event("job.finished", { jobId, seq: 2, status: "succeeded", exitCode: 0, error: null, summary: null });
+    expect(await deliver(finished)).toEqual({ failed: true });
+    // Nothing of the finish is half-applied: the job and the host's last backup move together.
+    expect(await core.jobs.get(jobId)).toMatchObject({ status: "running", lastSeq: 1 });
+    // The agent no longer runs it but holds its unacknowledged end (heldJobIds), and the
+    // console knows of the gap itself: either keeps the job from being called interrupted.
+    await core.jobs.reconcileRunning(hostId, [], [jobId]);
+    await core.jobs.reconcileRunning(hostId, []);
+    expect((await core.jobs.get(jobId)).status).toBe("running");
+    await heal();
+    expect(await deliver(finished)).toEqual({ ack: 2 });
+    expect(await core.jobs.get(jobId)).toMatchObject({ status: "succeeded" });
+    const [host] = await core.db.select().from(hosts).where(eq(hosts.id, hostId));
+    expect(host?.lastBackupStatus).toBe("succeeded");
+  });
+
+  it("asks the agent to resend a snapshot listing it could not store", async () => {
+    await core.db.run(
+      sql.raw(
+        "CREATE TRIGGER fail_snapshots BEFORE INSERT ON snapshots BEGIN SELECT RAISE(ABORT, 'injected write failure'); END",
+      ),
+    );
+    const report = {
+      reportId: "r1",
+      part: 0,
+      parts: 1,
+      snapshots: [{ id: "a".repeat(64), shortId: "aaaaaaaa", time: 1, hostname: "h", paths: ["/etc"], tags: [] }],
+    };
+    await expect(core.jobs.applySnapshotsReport(hostId, report)).rejects.toThrow();
+    await core.jobs.reconcileRunning(hostId, []);
+    expect(sent.filter((m) => m.type === "rpc.request").map((m) => m.payload)).toMatchObject([
+      { method: "reports.resend" },
+    ]);
+    // Not again within the resend interval.
+    await core.jobs.reconcileRunning(hostId, []);
+    expect(sent.filter((m) => m.type === "rpc.request")).toHaveLength(1);
+    await core.db.run(sql.raw("DROP TRIGGER fail_snapshots"));
+    await core.jobs.applySnapshotsReport(hostId, { ...report, reportId: "r2" });
+    const [host] = await core.db.select().from(hosts).where(eq(hosts.id, hostId));
+    expect(host?.snapshotCount).toBe(1);
+  });
 });
 
 describe("connect work", () => {

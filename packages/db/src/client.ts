@@ -3,6 +3,7 @@ import type { Logger } from "drizzle-orm";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "./schema.js";
+import { StorageHealth } from "./storage.js";
 import { queueWrites } from "./write-queue.js";
 
 export type Database = LibSQLDatabase<typeof schema>;
@@ -12,6 +13,8 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export interface DatabaseHandle {
   db: Database;
   client: Client;
+  /** The latest storage failure of a write (disk full, I/O error), for readiness. */
+  health: StorageHealth;
   close(): void;
 }
 
@@ -58,9 +61,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       raw.executeMultiple("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"),
     ),
   );
-  const client = queueWrites(raw);
+  const health = new StorageHealth();
+  const client = queueWrites(raw, health);
   const db = drizzle(client, { schema, ...(options.logger ? { logger: options.logger } : {}) });
-  return { db, client, close: () => raw.close() };
+  return { db, client, health, close: () => raw.close() };
 }
 
 export async function migrateDatabase(db: Database, migrationsFolder: string): Promise<void> {

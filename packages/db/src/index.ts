@@ -2,3 +2,4 @@ export * from "./client.js";
 export * from "./ids.js";
 export * as schema from "./schema.js";
 export * from "./schema.js";
+export * from "./storage.js";

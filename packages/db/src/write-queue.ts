@@ -1,4 +1,5 @@
 import type { Client, InStatement, Transaction, TransactionMode } from "@libsql/client";
+import type { StorageHealth } from "./storage.js";
 
 /** A FIFO async mutex. `lock()` resolves with the function that releases it. */
 export class AsyncMutex {
@@ -53,14 +54,25 @@ export async function yieldIfBusy(): Promise<void> {
   lastTurn = performance.now();
 }
 
-export function queueWrites(client: Client): Client {
+export function queueWrites(client: Client, health?: StorageHealth): Client {
   const mutex = new AsyncMutex();
+  /** Every write's outcome goes to `health`, so /readyz can say the disk is full. */
+  const observed = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await fn();
+      health?.record(undefined);
+      return result;
+    } catch (e) {
+      health?.record(e);
+      throw e;
+    }
+  };
 
   const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
     const release = await mutex.lock();
     try {
       await yieldIfBusy();
-      return await fn();
+      return await observed(fn);
     } finally {
       release();
     }
@@ -91,7 +103,15 @@ export function queueWrites(client: Client): Client {
       };
     return new Proxy(tx, {
       get(target, prop, receiver) {
-        if (prop === "commit") return settle(() => target.commit());
+        if (prop === "commit") return settle(() => observed(() => target.commit()));
+        if (prop === "execute" || prop === "batch" || prop === "executeMultiple") {
+          const fn = (Reflect.get(target, prop, receiver) as (...a: unknown[]) => Promise<unknown>).bind(target);
+          return (...args: unknown[]) =>
+            fn(...args).catch((e: unknown) => {
+              health?.record(e);
+              throw e;
+            });
+        }
         if (prop === "rollback") return settle(() => target.rollback());
         if (prop === "close") return settle(() => target.close());
         const value = Reflect.get(target, prop, receiver);

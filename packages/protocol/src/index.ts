@@ -338,6 +338,13 @@ export const ZHeartbeat = message(
     at: ZEpochMs,
     /** Jobs the agent is running right now; the server marks others it thought running as interrupted. */
     runningJobIds: z.array(ZId).max(64),
+    /**
+     * Jobs that ended on the agent but whose last events the server has not acknowledged yet
+     * (a storage failure on the server, say). The server treats them as still running, so a job
+     * that succeeded is never marked interrupted while its end is on the way. Optional: older
+     * agents do not send it.
+     */
+    heldJobIds: z.array(ZId).max(1024).optional(),
   }),
 );
 

@@ -5,6 +5,8 @@ import type { AgentContext, ServerHandler } from "./context.js";
 export const rpcMethods: Record<string, (params: unknown, ctx: AgentContext) => Promise<unknown> | unknown> = {
   /** Round trip check: answers the agent's clock and version. */
   "agent.ping": (_params, ctx) => ({ at: Date.now(), agentVersion: ctx.agentVersion }),
+  /** The server could not store the last snapshot listing or repository stats: send them again. */
+  "reports.resend": (_params, ctx) => ({ resent: ctx.outbox.resendReports() }),
 };
 
 export const handleRpcRequest: ServerHandler<"rpc.request"> = async ({ id, method, params }, ctx) => {

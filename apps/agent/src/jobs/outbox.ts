@@ -18,6 +18,10 @@
  *   with unacked events); they are replayed the same way and deleted once acked.
  * - Progress is not spooled: it is sent only when the job is live and dropped otherwise (without
  *   using a seq), since a stale progress report is worthless after a reconnect.
+ * - Acks can stop coming on a live session: the server acknowledges only what it stored, and
+ *   holds back every later event of a job after one that it failed to store (a full disk). A
+ *   job whose oldest unacked event has waited RESEND_AFTER_MS is resent from there on the same
+ *   session, backing off to RESEND_MAX_MS while nothing is acknowledged.
  *
  * Memory stays bounded: event bodies live on disk; per job only counters and the (seq, offset)
  * of unacked events are kept, and replay streams the file in chunks, waiting while the socket's
@@ -49,6 +53,10 @@ export const FSYNC_INTERVAL_MS = 500;
 /** Replay pauses while the socket has more than this queued. */
 const REPLAY_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const REPLAY_CHUNK_BYTES = 256 * 1024;
+/** A live job's oldest unacked event waits this long before the job's events are resent. */
+export const RESEND_AFTER_MS = 3_000;
+export const RESEND_MAX_MS = 60_000;
+const RESEND_CHECK_MS = 1_000;
 
 export interface OutboxOptions {
   spoolDir: string;
@@ -58,6 +66,9 @@ export interface OutboxOptions {
   bufferedAmount?: () => number;
   log?: Logger;
   fsyncIntervalMs?: number;
+  /** First resend delay on a live session (tests shorten it). */
+  resendAfterMs?: number;
+  now?: () => number;
 }
 
 interface UnackedEntry {
@@ -83,6 +94,9 @@ export class JobStream {
   /** End of the valid data in the file. */
   size = 0;
   readonly unacked: UnackedEntry[] = [];
+  /** Since when the oldest unacked event has waited for its ack (or since its last resend). */
+  waitingSince = 0;
+  resendDelayMs = RESEND_AFTER_MS;
 
   constructor(
     readonly jobId: string,
@@ -106,7 +120,14 @@ export class Outbox {
   readonly #streams = new Map<string, JobStream>();
   /** Latest undelivered non-job messages (snapshot listing, repo stats), by kind. */
   readonly #pending = new Map<string, AgentWireMessage[]>();
+  /** The latest non-job messages sent, by kind, for the server to ask again (`reports.resend`). */
+  readonly #lastSent = new Map<string, AgentWireMessage[]>();
   #up = false;
+  /** The session-start replay is running; resends wait for it. */
+  #sessionReplay = false;
+  #resendTimer: NodeJS.Timeout | null = null;
+  readonly #now: () => number;
+  readonly #resendAfterMs: number;
   /** Bumped on every session start and end, so a replay notices its session is gone. */
   #epoch = 0;
   #fsyncTimer: NodeJS.Timeout | null = null;
@@ -115,6 +136,8 @@ export class Outbox {
   constructor(options: OutboxOptions) {
     this.#options = options;
     this.#log = options.log ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
   }
 
   get spoolDir(): string {
@@ -124,6 +147,13 @@ export class Outbox {
   /** Job ids with a stream (running, or ended with unacked events). */
   jobIds(): string[] {
     return [...this.#streams.keys()];
+  }
+
+  /** Jobs that ended here but whose events the server has not acknowledged yet. */
+  heldJobIds(): string[] {
+    const held: string[] = [];
+    for (const stream of this.#streams.values()) if (stream.ended && stream.unacked.length > 0) held.push(stream.jobId);
+    return held;
   }
 
   stream(jobId: string): JobStream | undefined {
@@ -153,8 +183,9 @@ export class Outbox {
     const stream = new JobStream(jobId, path, fd, false);
     stream.size = size;
     stream.live = this.#up;
+    stream.resendDelayMs = this.#resendAfterMs;
     this.#streams.set(jobId, stream);
-    this.#startFsyncTimer();
+    this.#startTimers();
     return stream;
   }
 
@@ -195,7 +226,11 @@ export class Outbox {
     if (stream.sentSeq < seq) stream.sentSeq = seq;
     let drop = 0;
     while (drop < stream.unacked.length && stream.unacked[drop]!.seq <= seq) drop++;
-    if (drop > 0) stream.unacked.splice(0, drop);
+    if (drop > 0) {
+      stream.unacked.splice(0, drop);
+      stream.waitingSince = this.#now();
+      stream.resendDelayMs = this.#resendAfterMs;
+    }
     this.#removeIfDone(stream);
   }
 
@@ -206,6 +241,7 @@ export class Outbox {
     try {
       let written = 0;
       while (written < line.length) written += writeSync(stream.fd, line, written, line.length - written);
+      if (stream.unacked.length === 0) stream.waitingSince = this.#now();
       stream.unacked.push({ seq, offset: stream.size });
       stream.size += line.length;
       stream.dirty = true;
@@ -250,15 +286,45 @@ export class Outbox {
     for (const stream of this.#streams.values()) this.#sync(stream);
   }
 
-  #startFsyncTimer(): void {
+  #startTimers(): void {
     if (this.#fsyncTimer) return;
     this.#fsyncTimer = setInterval(() => this.flush(), this.#options.fsyncIntervalMs ?? FSYNC_INTERVAL_MS);
     this.#fsyncTimer.unref();
+    this.#resendTimer = setInterval(() => this.resendOverdue(), Math.min(RESEND_CHECK_MS, this.#resendAfterMs));
+    this.#resendTimer.unref();
+  }
+
+  /**
+   * Resends, on the live session, each job whose oldest unacked event has waited longer than
+   * its resend delay; the delay doubles per resend until an ack moves. Returns the jobs resent.
+   */
+  resendOverdue(): string[] {
+    if (!this.#up || this.#sessionReplay) return [];
+    const now = this.#now();
+    const resent: string[] = [];
+    for (const stream of this.#streams.values()) {
+      const oldest = stream.unacked[0];
+      // Only what went out on this session and is overdue; a job still replaying is not live.
+      if (!stream.live || !oldest || stream.sentSeq < oldest.seq) continue;
+      if (now - stream.waitingSince < stream.resendDelayMs) continue;
+      this.#log.warn(
+        `no acknowledgement for ${stream.unacked.length} event(s) of job ${stream.jobId} after ${Math.round((now - stream.waitingSince) / 1000)} s; sending them again`,
+      );
+      stream.resendDelayMs = Math.min(stream.resendDelayMs * 2, RESEND_MAX_MS);
+      stream.waitingSince = now;
+      stream.live = false;
+      stream.sentSeq = stream.ackedSeq;
+      resent.push(stream.jobId);
+      void this.#replay(stream, this.#epoch);
+    }
+    return resent;
   }
 
   /** Syncs and closes the files; they stay on disk for the next agent process. */
   close(): void {
     if (this.#fsyncTimer) clearInterval(this.#fsyncTimer);
+    if (this.#resendTimer) clearInterval(this.#resendTimer);
+    this.#resendTimer = null;
     this.#fsyncTimer = null;
     this.flush();
     for (const stream of this.#streams.values()) {
@@ -341,18 +407,27 @@ export class Outbox {
   async onSession(): Promise<void> {
     const epoch = ++this.#epoch;
     this.#up = true;
+    this.#sessionReplay = true;
+    this.#startTimers();
+    const now = this.#now();
     for (const stream of this.#streams.values()) {
       stream.live = false;
       stream.sentSeq = stream.ackedSeq;
+      stream.waitingSince = now;
+      stream.resendDelayMs = this.#resendAfterMs;
     }
-    for (;;) {
-      const next = [...this.#streams.values()].find((s) => !s.live);
-      if (!next) break;
-      if (!(await this.#replay(next, epoch))) return;
-    }
-    for (const [key, wires] of [...this.#pending]) {
-      if (!this.#sendAll(wires)) return;
-      this.#pending.delete(key);
+    try {
+      for (;;) {
+        const next = [...this.#streams.values()].find((s) => !s.live);
+        if (!next) break;
+        if (!(await this.#replay(next, epoch))) return;
+      }
+      for (const [key, wires] of [...this.#pending]) {
+        if (!this.#sendAll(wires)) return;
+        this.#pending.delete(key);
+      }
+    } finally {
+      if (epoch === this.#epoch) this.#sessionReplay = false;
     }
   }
 
@@ -360,6 +435,7 @@ export class Outbox {
   onSessionEnd(): void {
     this.#epoch++;
     this.#up = false;
+    this.#sessionReplay = false;
     for (const stream of this.#streams.values()) stream.live = false;
   }
 
@@ -380,12 +456,27 @@ export class Outbox {
    * latest of its `kind`, for the next session. Not spooled: the next job reports afresh.
    */
   sendOrKeep(kind: string, wires: AgentWireMessage[]): boolean {
+    this.#lastSent.delete(kind);
     if (this.#up && this.#sendAll(wires)) {
       this.#pending.delete(kind);
+      this.#lastSent.set(kind, wires);
       return true;
     }
     this.#pending.set(kind, wires);
     return false;
+  }
+
+  /**
+   * Sends the latest non-job messages again (the server asks when it could not store them).
+   * Kinds still waiting for a session go out with it anyway. Returns the kinds resent.
+   */
+  resendReports(): string[] {
+    const resent: string[] = [];
+    for (const [kind, wires] of this.#lastSent) {
+      if (this.#pending.has(kind) || !this.#sendAll(wires)) continue;
+      resent.push(kind);
+    }
+    return resent;
   }
 
   async #replay(stream: JobStream, epoch: number): Promise<boolean> {

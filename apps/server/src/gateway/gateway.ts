@@ -5,10 +5,16 @@
  * accepted; a frame that is not valid protocol closes the socket with 1007/1008/1009 and a
  * reason; a socket that says nothing (no hello in time, or no heartbeat for three intervals)
  * is closed; a new socket for a host replaces the old one. Business rules live in core.
+ *
+ * A refused upgrade is answered and its socket destroyed at once (a client holding it open
+ * must not hold one of the console's descriptors); one address may have at most
+ * `maxPendingUpgradesPerAddress` upgrades being checked at a time; refusals and storage
+ * failures are logged at most once per address (or kind) per interval, with a count.
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type AgentLink, type Core, connectWork } from "@restic-manager/core";
+import { describeStorageFailure, storageFailureOf } from "@restic-manager/db";
 import {
   AGENT_SUBPROTOCOL,
   AGENT_WS_PATH,
@@ -27,6 +33,7 @@ import {
 } from "@restic-manager/protocol";
 import type { Logger } from "pino";
 import { WebSocket, WebSocketServer } from "ws";
+import { LogThrottle } from "../log-throttle.js";
 import { RpcError, RpcTable } from "./rpc.js";
 
 export interface GatewayOptions {
@@ -35,7 +42,13 @@ export interface GatewayOptions {
   serverVersion: string;
   heartbeatIntervalSeconds?: number;
   helloTimeoutMs?: number;
+  /** Upgrades from one address being authenticated at once; more are refused with 503. */
+  maxPendingUpgradesPerAddress?: number;
+  /** At most one refusal or storage-failure line per address or kind per interval. */
+  logIntervalMs?: number;
 }
+
+export const DEFAULT_MAX_PENDING_UPGRADES_PER_ADDRESS = 64;
 
 interface AgentConnection {
   hostId: string;
@@ -51,6 +64,8 @@ interface AgentConnection {
 export interface GatewayStats {
   connected: number;
   protocolErrors: number;
+  /** Upgrades refused (bad token, wrong subprotocol, too many pending from one address). */
+  refusedUpgrades: number;
 }
 
 export class AgentGateway implements AgentLink {
@@ -63,11 +78,28 @@ export class AgentGateway implements AgentLink {
   readonly #unsubscribe: (() => void)[] = [];
   #silenceTimer: NodeJS.Timeout | undefined;
   #protocolErrors = 0;
+  #refusedUpgrades = 0;
+  /** Upgrades being authenticated, per remote address. */
+  readonly #pendingUpgrades = new Map<string, number>();
+  readonly #maxPendingPerAddress: number;
+  readonly #refusalLog: LogThrottle;
+  readonly #storageLog: LogThrottle;
 
   constructor(private readonly options: GatewayOptions) {
     this.#log = options.logger.child({ component: "gateway" });
     this.#heartbeatSeconds = options.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
     this.#helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    this.#maxPendingPerAddress = options.maxPendingUpgradesPerAddress ?? DEFAULT_MAX_PENDING_UPGRADES_PER_ADDRESS;
+    const interval = options.logIntervalMs ?? 10_000;
+    this.#refusalLog = new LogThrottle(interval, (remote, why, held) =>
+      this.#log.warn({ remote, why, similarSinceLastLine: held }, "agent upgrade refused"),
+    );
+    this.#storageLog = new LogThrottle(interval, (kind, detail, held) =>
+      this.#log.error(
+        { storage: kind, detail, similarSinceLastLine: held },
+        "could not store an agent message; it is not acknowledged and the agent sends it again",
+      ),
+    );
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
@@ -94,7 +126,11 @@ export class AgentGateway implements AgentLink {
   }
 
   stats(): GatewayStats {
-    return { connected: this.#connections.size, protocolErrors: this.#protocolErrors };
+    return {
+      connected: this.#connections.size,
+      protocolErrors: this.#protocolErrors,
+      refusedUpgrades: this.#refusedUpgrades,
+    };
   }
 
   isConnected(hostId: string): boolean {
@@ -120,6 +156,8 @@ export class AgentGateway implements AgentLink {
 
   async close(): Promise<void> {
     clearInterval(this.#silenceTimer);
+    this.#refusalLog.close();
+    this.#storageLog.close();
     for (const off of this.#unsubscribe) off();
     for (const conn of this.#connections.values()) conn.socket.close(1001, "server shutting down");
     this.#connections.clear();
@@ -128,6 +166,26 @@ export class AgentGateway implements AgentLink {
 
   async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const remote = req.socket.remoteAddress ?? "unknown";
+    const pending = this.#pendingUpgrades.get(remote) ?? 0;
+    if (pending >= this.#maxPendingPerAddress) {
+      return this.#refuse(
+        socket,
+        remote,
+        503,
+        "too many agent connections from this address are being checked; retry later",
+      );
+    }
+    this.#pendingUpgrades.set(remote, pending + 1);
+    try {
+      await this.#authenticateUpgrade(req, socket, head, remote);
+    } finally {
+      const left = (this.#pendingUpgrades.get(remote) ?? 1) - 1;
+      if (left > 0) this.#pendingUpgrades.set(remote, left);
+      else this.#pendingUpgrades.delete(remote);
+    }
+  }
+
+  async #authenticateUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remote: string): Promise<void> {
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : "";
     let host: { id: string; name: string } | null = null;
@@ -135,14 +193,14 @@ export class AgentGateway implements AgentLink {
       host = bearer ? await this.options.core.hosts.authenticateAgent(bearer) : null;
     } catch (e) {
       this.#log.error({ err: e }, "agent authentication failed");
-      return refuse(socket, 503, "Service Unavailable", "the console could not check the agent token; retry later");
+      return this.#refuse(socket, remote, 503, "the console could not check the agent token; retry later");
     }
+    if (socket.destroyed) return; // the client went away while its token was checked
     if (!host) {
-      this.#log.warn({ remote }, "agent upgrade refused: unknown or revoked token");
-      return refuse(
+      return this.#refuse(
         socket,
+        remote,
         401,
-        "Unauthorized",
         "agent token not accepted: the host was revoked or deleted, or this is not its token. Enrol again.",
       );
     }
@@ -150,10 +208,16 @@ export class AgentGateway implements AgentLink {
       .split(",")
       .map((p) => p.trim());
     if (!protocols.includes(AGENT_SUBPROTOCOL)) {
-      return refuse(socket, 400, "Bad Request", `expected WebSocket subprotocol ${AGENT_SUBPROTOCOL}`);
+      return this.#refuse(socket, remote, 400, `expected WebSocket subprotocol ${AGENT_SUBPROTOCOL}`);
     }
     const found = host;
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, found, remote));
+  }
+
+  #refuse(socket: Duplex, remote: string, status: 400 | 401 | 503, message: string): void {
+    this.#refusedUpgrades++;
+    this.#refusalLog.note(remote, `${status}: ${message}`);
+    refuse(socket, status, message);
   }
 
   #accept(socket: WebSocket, host: { id: string; name: string }, remote: string): void {
@@ -188,6 +252,11 @@ export class AgentGateway implements AgentLink {
       conn.queue = conn.queue
         .then(() => this.#dispatch(conn, parsed.message))
         .catch((e: unknown) => {
+          const storage = storageFailureOf(e);
+          if (storage) {
+            this.#storageLog.note(storage.kind, describeStorageFailure(storage));
+            return;
+          }
           this.#log.error(
             { err: e, hostId: conn.hostId, type: parsed.message.type },
             "handling an agent message failed",
@@ -257,7 +326,7 @@ export class AgentGateway implements AgentLink {
       }
       case "heartbeat":
         await core.hosts.recordHeartbeat(conn.hostId);
-        await core.jobs.reconcileRunning(conn.hostId, message.payload.runningJobIds);
+        await core.jobs.reconcileRunning(conn.hostId, message.payload.runningJobIds, message.payload.heldJobIds);
         return;
       case "job.started":
       case "job.progress":
@@ -354,11 +423,27 @@ export class AgentGateway implements AgentLink {
   }
 }
 
-function refuse(socket: Duplex, status: number, statusText: string, message: string): void {
-  const body = JSON.stringify({ error: { code: status === 401 ? "unauthorized" : "bad_request", message } });
+const REFUSALS = {
+  400: { text: "Bad Request", code: "bad_request" },
+  401: { text: "Unauthorized", code: "unauthorized" },
+  503: { text: "Service Unavailable", code: "unavailable" },
+} as const;
+
+/**
+ * Answers a refused upgrade and closes the connection for good: `end()` alone leaves the
+ * socket half-open (FIN-WAIT-2) until the client closes its side, holding a descriptor.
+ */
+function refuse(socket: Duplex, status: keyof typeof REFUSALS, message: string): void {
+  const { text, code } = REFUSALS[status];
+  const body = JSON.stringify({ error: { code, message } });
+  const retry = status === 503 ? "Retry-After: 5\r\n" : "";
+  socket.on("error", () => undefined); // a reset by the client while we answer is fine
   socket.end(
-    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
+  // A client that never reads would keep the answer unflushed: give it a second at most.
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 /** Close reasons are limited to 123 bytes by the WebSocket spec. */

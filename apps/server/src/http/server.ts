@@ -1,5 +1,7 @@
-import { appRouter, type RequestContext, SESSION_COOKIE } from "@restic-manager/api";
+import { statfs } from "node:fs/promises";
+import { appRouter, errorIdOf, type RequestContext, SESSION_COOKIE } from "@restic-manager/api";
 import type { AuthUser, Core } from "@restic-manager/core";
+import { describeStorageFailure, type StorageHealth, storageFailureOf } from "@restic-manager/db";
 import { type CreateFastifyContextOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import { sql } from "drizzle-orm";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
@@ -20,7 +22,12 @@ export interface HttpDeps {
   runtime: { publicUrl: string; ready: boolean };
   jobStreams: JobStreamHub;
   version: string;
+  /** Outcome of the database's writes, for /readyz. */
+  storage: StorageHealth;
 }
+
+/** Below this much free space on the data directory's volume the console reports not ready. */
+export const MIN_FREE_BYTES = 8 * 1024 * 1024;
 
 const bearerOf = (req: FastifyRequest): string | null => {
   const h = req.headers.authorization;
@@ -44,6 +51,15 @@ async function resolveCaller(
     if (user) return { user, auth: { kind: "session", token } };
   }
   return { user: null, auth: null };
+}
+
+async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
 }
 
 export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
@@ -70,16 +86,52 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     done();
   });
 
+  // Errors of plain routes answer in the API's one shape; a 5xx never carries the error's text.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status < 500) {
+      return reply.code(status).send({ error: { code: error.code ?? "bad_request", message: error.message } });
+    }
+    const errorId = errorIdOf(error);
+    req.log.error({ err: error, errorId, url: req.url.split("?")[0] }, "request failed");
+    const storage = storageFailureOf(error);
+    return reply.code(storage ? 503 : 500).send({
+      error: storage
+        ? { code: "storage_unavailable", message: `${describeStorageFailure(storage)} (error id ${errorId})` }
+        : { code: "internal", message: `Something went wrong in the console (error id ${errorId}).` },
+    });
+  });
+
   app.get("/healthz", async () => ({ status: "ok", version: deps.version }));
+  /**
+   * Ready = started, the database answers, the data volume has room, and writes are not
+   * failing. Each failure answers 503 with a reason an operator can act on.
+   */
   app.get("/readyz", async (_req, reply) => {
-    if (!runtime.ready) return reply.code(503).send({ status: "starting or stopping" });
+    if (!runtime.ready) return reply.code(503).send({ status: "not ready", reason: "starting or stopping" });
     try {
       await core.db.run(sql`SELECT 1`);
-      return { status: "ready" };
     } catch (e) {
       logger.error({ err: e }, "readiness check: database unreachable");
-      return reply.code(503).send({ status: "database unreachable" });
+      return reply.code(503).send({ status: "not ready", reason: "the database does not answer" });
     }
+    const free = await freeBytes(config.dataDir);
+    if (free !== null && free < MIN_FREE_BYTES) {
+      return reply.code(503).send({
+        status: "not ready",
+        reason: `${describeStorageFailure({ kind: "disk_full", code: "ENOSPC" })} (${Math.floor(free / 1024)} KiB free under ${config.dataDir})`,
+        freeBytes: free,
+      });
+    }
+    const failure = deps.storage.failure;
+    if (failure) {
+      return reply.code(503).send({
+        status: "not ready",
+        reason: describeStorageFailure(failure),
+        storage: { error: failure.code, since: new Date(failure.at).toISOString(), failures: failure.count },
+      });
+    }
+    return { status: "ready", ...(free !== null ? { freeBytes: free } : {}) };
   });
 
   await app.register(fastifyTRPCPlugin<typeof appRouter>, {
@@ -104,8 +156,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         };
       },
       onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR")
-          logger.error({ err: error.cause ?? error, path }, "procedure failed");
+        // The answer names this error id (see errorFormatter); the log has the details.
+        if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE")
+          logger.error({ err: error.cause ?? error, errorId: errorIdOf(error), path }, "procedure failed");
       },
     },
   });
