@@ -3,11 +3,10 @@
  * runs init on every host's first connection, and hosts may share or reattach repositories), as
  * long as the password opens it.
  */
-import type { JobRunner } from "../handlers/command-run.js";
 import { parseJsonObject, stripAnsi } from "../restic/common.js";
 import { describeInitLine, initArgs, isAlreadyInitialised } from "../restic/init.js";
 import { reportRepository } from "./report.js";
-import { failureReason, runJob } from "./runner.js";
+import { failureReason, type JobRunner, runJob } from "./runner.js";
 
 const WRONG_PASSWORD = /wrong password|no key found/i;
 

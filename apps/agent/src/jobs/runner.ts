@@ -15,12 +15,21 @@ import {
   MAX_LOG_LINE_CHARS,
   MAX_LOG_LINES_PER_FRAME,
 } from "@restic-manager/protocol";
-import type { AgentContext } from "../handlers/context.js";
+import type { AgentContext } from "../context.js";
 import { redact, registerSecret } from "../log.js";
 import type { BackupProgress } from "../restic/backup.js";
 import { formatCommandLine, limitArgs, parseJsonObject, stripAnsi } from "../restic/common.js";
 import { type ResticExit, type ResticProcess, type ResticRunOptions, resticEnv, runRestic } from "../restic/run.js";
 import type { JobStream } from "./outbox.js";
+
+/**
+ * Runs one job kind: spawns restic (see ../restic/), reports job.started / progress / log.stream /
+ * job.finished through the outbox, and resolves once job.finished is queued.
+ */
+export type JobRunner<K extends JobKind = JobKind> = (
+  command: Extract<CommandRunPayload, { kind: K }>,
+  ctx: AgentContext,
+) => Promise<void>;
 
 export type LogStreamName = (typeof LOG_STREAMS)[number];
 
