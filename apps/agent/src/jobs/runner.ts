@@ -57,6 +57,13 @@ export interface SpawnOptions {
   record?: boolean;
 }
 
+export interface StreamedOptions {
+  /** Record the command line as a `system` log line first (default true). */
+  record?: boolean;
+  /** Rewrites a stdout line (ANSI stripped) for the log, e.g. restic's JSON as its text sentence. */
+  describeStdout?: (line: string) => string;
+}
+
 /** Anything a cancel must stop: restic, or a hook's process group. */
 export interface Stoppable {
   terminate(): Promise<void>;
@@ -238,15 +245,22 @@ export class JobRun {
 
   /**
    * Runs restic with its output streamed into the job log as text (ANSI stripped, blank lines
-   * dropped) and the command line recorded. Returns the exit and restic's reason on failure.
+   * dropped) and, unless `record` is false, the command line recorded. `describeStdout` rewrites
+   * each stdout line before it is logged. Returns the exit, restic's reason on failure and the
+   * first 20 / last 50 stderr lines.
    */
-  async runStreamed(args: string[]): Promise<{ exit: ResticExit; reason: string | null; stderrHead: string[] }> {
+  async runStreamed(
+    args: string[],
+    { record = true, describeStdout }: StreamedOptions = {},
+  ): Promise<{ exit: ResticExit; reason: string | null; stderrHead: string[]; stderrTail: string[] }> {
     const stderr: string[] = [];
     const stderrHead: string[] = [];
     let fatal: string | null = null;
     const emit = (stream: LogStreamName, raw: string) => {
       const json = parseJsonObject(raw);
-      let line = stripAnsi(raw).trimEnd();
+      let line = stripAnsi(raw);
+      if (stream === "stdout" && describeStdout) line = describeStdout(line);
+      line = line.trimEnd();
       if (json?.message_type === "exit_error" && typeof json.message === "string") {
         fatal = json.message.replace(/^Fatal: /, "");
         line = `Fatal: ${fatal}`;
@@ -260,12 +274,17 @@ export class JobRun {
       this.line(stream, line);
     };
     const proc = this.spawn(args, {
-      record: true,
+      record,
       onStdoutLine: (line) => emit("stdout", line),
       onStderrLine: (line) => emit("stderr", line),
     });
     const exit = await proc.done;
-    return { exit, reason: exit.exitCode === 0 ? null : failureReason(exit, fatal, stderr), stderrHead };
+    return {
+      exit,
+      reason: exit.exitCode === 0 ? null : failureReason(exit, fatal, stderr),
+      stderrHead,
+      stderrTail: stderr,
+    };
   }
 
   /** Spawns restic, collecting stdout; resolves with it and the exit. */
