@@ -4,7 +4,7 @@ import type { AgentWireMessage } from "@restic-manager/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Agent, createAgent, stateDirFor } from "../src/agent.js";
 import { Backoff } from "../src/backoff.js";
-import type { AgentContext } from "../src/handlers/context.js";
+import type { AgentContext } from "../src/context.js";
 import { dispatchServerMessage } from "../src/handlers/index.js";
 import { reportScheduleFire } from "../src/handlers/schedule-set.js";
 import { hostTimeZone } from "../src/host.js";

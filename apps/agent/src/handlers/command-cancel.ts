@@ -1,5 +1,5 @@
 import { createAgentMessage } from "@restic-manager/protocol";
-import type { ServerHandler } from "./context.js";
+import type { ServerHandler } from "../context.js";
 
 /**
  * `command.cancel`: stops a running job; the job itself reports `job.finished` (cancelled). A job

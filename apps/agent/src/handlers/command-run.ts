@@ -1,21 +1,12 @@
-import type { CommandRunPayload, JobKind } from "@restic-manager/protocol";
+import type { JobKind } from "@restic-manager/protocol";
+import type { ServerHandler } from "../context.js";
 import { runBackupJob } from "../jobs/backup.js";
 import { runCheckJob } from "../jobs/check.js";
 import { runForgetJob } from "../jobs/forget.js";
 import { runInitJob } from "../jobs/init.js";
 import { runPruneJob } from "../jobs/prune.js";
-import { refuseJob } from "../jobs/runner.js";
+import { type JobRunner, refuseJob } from "../jobs/runner.js";
 import { runUnlockJob } from "../jobs/unlock.js";
-import type { AgentContext, ServerHandler } from "./context.js";
-
-/**
- * Runs one job kind: spawns restic (see ../restic/), reports job.started / progress / log.stream /
- * job.finished through the outbox (../jobs/), and resolves once job.finished is queued.
- */
-export type JobRunner<K extends JobKind = JobKind> = (
-  command: Extract<CommandRunPayload, { kind: K }>,
-  ctx: AgentContext,
-) => Promise<void>;
 
 /** One entry per job kind this agent can run. A kind missing here fails fast with a clear error. */
 export const jobRunners: { [K in JobKind]?: JobRunner<K> } = {

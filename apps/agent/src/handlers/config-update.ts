@@ -1,6 +1,6 @@
 import { createAgentMessage } from "@restic-manager/protocol";
+import type { ServerHandler } from "../context.js";
 import { registerSecret } from "../log.js";
-import type { ServerHandler } from "./context.js";
 
 /**
  * `config.update`: the repository credentials. They go to the encrypted secrets file and

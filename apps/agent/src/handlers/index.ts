@@ -1,8 +1,8 @@
 import type { DispatchedServerMessage } from "../connection.js";
+import type { AgentContext, ServerHandler } from "../context.js";
 import { handleCommandCancel } from "./command-cancel.js";
 import { handleCommandRun } from "./command-run.js";
 import { handleConfigUpdate } from "./config-update.js";
-import type { AgentContext, ServerHandler } from "./context.js";
 import { handleJobAck } from "./job-ack.js";
 import { handleRpcRequest, handleRpcResponse } from "./rpc.js";
 import { handleScheduleSet } from "./schedule-set.js";
@@ -28,4 +28,4 @@ export function dispatchServerMessage(message: DispatchedServerMessage, ctx: Age
   return handler(message.payload as never, ctx);
 }
 
-export type { AgentContext } from "./context.js";
+export type { AgentContext } from "../context.js";

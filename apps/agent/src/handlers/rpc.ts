@@ -1,5 +1,5 @@
 import { createAgentMessage } from "@restic-manager/protocol";
-import type { AgentContext, ServerHandler } from "./context.js";
+import type { AgentContext, ServerHandler } from "../context.js";
 
 /** Methods the server may call with `rpc.request`; each answers with a JSON-serialisable result. */
 export const rpcMethods: Record<string, (params: unknown, ctx: AgentContext) => Promise<unknown> | unknown> = {

@@ -1,6 +1,6 @@
 import { createAgentMessage } from "@restic-manager/protocol";
+import type { AgentContext, ServerHandler } from "../context.js";
 import { type ScheduleFire, saveScheduleSet, schedulesFileFor } from "../scheduler.js";
-import type { AgentContext, ServerHandler } from "./context.js";
 
 /**
  * `schedule.set`: the host's complete schedule set. It is stored (so a restarted agent keeps

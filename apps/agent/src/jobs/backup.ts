@@ -5,12 +5,11 @@
  */
 
 import type { CommandRunPayload } from "@restic-manager/protocol";
-import type { JobRunner } from "../handlers/command-run.js";
-import type { AgentContext } from "../handlers/context.js";
+import type { AgentContext } from "../context.js";
 import { BackupOutput, backupArgs, toJobSummary } from "../restic/backup.js";
 import { describeHookFailure, hookEnv, runHook } from "./hooks.js";
 import { reportRepository } from "./report.js";
-import { failureReason, type JobOutcome, type JobRun, runJob } from "./runner.js";
+import { failureReason, type JobOutcome, type JobRun, type JobRunner, runJob } from "./runner.js";
 
 type BackupCommand = Extract<CommandRunPayload, { kind: "backup" }>;
 

@@ -2,9 +2,8 @@
  * The `check` job: `restic check [--read-data-subset X]`, output streamed. A non-zero exit is a
  * failed job carrying restic's own message (a damaged pack, a missing index, ...).
  */
-import type { JobRunner } from "../handlers/command-run.js";
 import { checkArgs } from "../restic/check.js";
-import { runJob } from "./runner.js";
+import { type JobRunner, runJob } from "./runner.js";
 
 export const runCheckJob: JobRunner<"check"> = (command, ctx) =>
   runJob(command, ctx, async (run) => {

@@ -4,7 +4,6 @@
  * snapshot becomes a log line; the summary counts kept and removed. Then the snapshot listing and
  * repository size, like after a backup.
  */
-import type { JobRunner } from "../handlers/command-run.js";
 import { stripAnsi } from "../restic/common.js";
 import {
   describeRemoved,
@@ -15,7 +14,7 @@ import {
   summarizeForget,
 } from "../restic/forget.js";
 import { reportRepository } from "./report.js";
-import { failureReason, runJob } from "./runner.js";
+import { failureReason, type JobRunner, runJob } from "./runner.js";
 
 /** restic's forget report is collected whole; this bounds it (~500 bytes a snapshot). */
 const MAX_FORGET_STDOUT = 256 * 1024 * 1024;

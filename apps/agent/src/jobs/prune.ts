@@ -3,10 +3,9 @@
  * whole job (prune and the listing after it) runs with that credential, kept in memory only (see
  * prepareRestic in runner.ts). Then the snapshot listing and repository size.
  */
-import type { JobRunner } from "../handlers/command-run.js";
 import { pruneArgs } from "../restic/prune.js";
 import { reportRepository } from "./report.js";
-import { runJob } from "./runner.js";
+import { type JobRunner, runJob } from "./runner.js";
 
 export const runPruneJob: JobRunner<"prune"> = (command, ctx) =>
   runJob(command, ctx, async (run) => {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createAgentMessage } from "@restic-manager/protocol";
-import type { AgentContext } from "../handlers/context.js";
+import type { AgentContext } from "../context.js";
 import { formatBytes, parseJsonObject, stripAnsi } from "../restic/common.js";
 import { parseSnapshotsOutput, snapshotsArgs, splitSnapshotsReport, toProtocolSnapshot } from "../restic/snapshots.js";
 import { parseStatsOutput, statsArgs, toRepoStats } from "../restic/stats.js";

@@ -15,12 +15,21 @@ import {
   MAX_LOG_LINE_CHARS,
   MAX_LOG_LINES_PER_FRAME,
 } from "@restic-manager/protocol";
-import type { AgentContext } from "../handlers/context.js";
+import type { AgentContext } from "../context.js";
 import { redact, registerSecret } from "../log.js";
 import type { BackupProgress } from "../restic/backup.js";
 import { formatCommandLine, limitArgs, parseJsonObject, stripAnsi } from "../restic/common.js";
 import { type ResticExit, type ResticProcess, type ResticRunOptions, resticEnv, runRestic } from "../restic/run.js";
 import type { JobStream } from "./outbox.js";
+
+/**
+ * Runs one job kind: spawns restic (see ../restic/), reports job.started / progress / log.stream /
+ * job.finished through the outbox, and resolves once job.finished is queued.
+ */
+export type JobRunner<K extends JobKind = JobKind> = (
+  command: Extract<CommandRunPayload, { kind: K }>,
+  ctx: AgentContext,
+) => Promise<void>;
 
 export type LogStreamName = (typeof LOG_STREAMS)[number];
 
@@ -46,6 +55,13 @@ export interface SpawnOptions {
   collectStdoutBytes?: number;
   /** Record the command line as a `system` log line (`$ restic ...`) before starting it. */
   record?: boolean;
+}
+
+export interface StreamedOptions {
+  /** Record the command line as a `system` log line first (default true). */
+  record?: boolean;
+  /** Rewrites a stdout line (ANSI stripped) for the log, e.g. restic's JSON as its text sentence. */
+  describeStdout?: (line: string) => string;
 }
 
 /** Anything a cancel must stop: restic, or a hook's process group. */
@@ -229,15 +245,22 @@ export class JobRun {
 
   /**
    * Runs restic with its output streamed into the job log as text (ANSI stripped, blank lines
-   * dropped) and the command line recorded. Returns the exit and restic's reason on failure.
+   * dropped) and, unless `record` is false, the command line recorded. `describeStdout` rewrites
+   * each stdout line before it is logged. Returns the exit, restic's reason on failure and the
+   * first 20 / last 50 stderr lines.
    */
-  async runStreamed(args: string[]): Promise<{ exit: ResticExit; reason: string | null; stderrHead: string[] }> {
+  async runStreamed(
+    args: string[],
+    { record = true, describeStdout }: StreamedOptions = {},
+  ): Promise<{ exit: ResticExit; reason: string | null; stderrHead: string[]; stderrTail: string[] }> {
     const stderr: string[] = [];
     const stderrHead: string[] = [];
     let fatal: string | null = null;
     const emit = (stream: LogStreamName, raw: string) => {
       const json = parseJsonObject(raw);
-      let line = stripAnsi(raw).trimEnd();
+      let line = stripAnsi(raw);
+      if (stream === "stdout" && describeStdout) line = describeStdout(line);
+      line = line.trimEnd();
       if (json?.message_type === "exit_error" && typeof json.message === "string") {
         fatal = json.message.replace(/^Fatal: /, "");
         line = `Fatal: ${fatal}`;
@@ -251,12 +274,17 @@ export class JobRun {
       this.line(stream, line);
     };
     const proc = this.spawn(args, {
-      record: true,
+      record,
       onStdoutLine: (line) => emit("stdout", line),
       onStderrLine: (line) => emit("stderr", line),
     });
     const exit = await proc.done;
-    return { exit, reason: exit.exitCode === 0 ? null : failureReason(exit, fatal, stderr), stderrHead };
+    return {
+      exit,
+      reason: exit.exitCode === 0 ? null : failureReason(exit, fatal, stderr),
+      stderrHead,
+      stderrTail: stderr,
+    };
   }
 
   /** Spawns restic, collecting stdout; resolves with it and the exit. */

@@ -2,9 +2,8 @@
  * The `unlock` job: `restic unlock` removes stale locks only (left by a restic that died);
  * `--remove-all` (params.removeAll) also removes the locks of restics that may still run.
  */
-import type { JobRunner } from "../handlers/command-run.js";
 import { unlockArgs } from "../restic/unlock.js";
-import { runJob } from "./runner.js";
+import { type JobRunner, runJob } from "./runner.js";
 
 export const runUnlockJob: JobRunner<"unlock"> = (command, ctx) =>
   runJob(command, ctx, async (run) => {

@@ -1,10 +1,10 @@
 import type { AgentWireMessage, ResticInfo, ServerMessage, ServerMessageType } from "@restic-manager/protocol";
-import type { AgentConfig } from "../config.js";
-import type { Outbox } from "../jobs/outbox.js";
-import type { Logger } from "../log.js";
-import type { ProcessRegistry } from "../restic/processes.js";
-import type { Scheduler } from "../scheduler.js";
-import type { SecretsStore } from "../secrets.js";
+import type { AgentConfig } from "./config.js";
+import type { Outbox } from "./jobs/outbox.js";
+import type { Logger } from "./log.js";
+import type { ProcessRegistry } from "./restic/processes.js";
+import type { Scheduler } from "./scheduler.js";
+import type { SecretsStore } from "./secrets.js";
 
 /** What a handler may touch. Handlers never see the socket, only `send` and the outbox. */
 export interface AgentContext {
