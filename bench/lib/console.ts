@@ -70,6 +70,8 @@ export async function startBenchConsole(options: StartOptions = {}): Promise<Ben
         RM_DATA_DIR: dataDir,
         RM_LOG_LEVEL: "info",
         RM_BENCH_PROBE_FILE: probeFile,
+        // Every simulated agent connects from 127.0.0.1: the per-address cap is for real fleets.
+        RM_AGENT_UPGRADES_PER_ADDRESS: "100000",
         ...options.env,
       },
       stdio: ["ignore", fd, fd],

@@ -8,7 +8,7 @@ import { migrateDatabase, openDatabase } from "@restic-manager/db";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
-import { AgentGateway } from "./gateway/gateway.js";
+import { AgentGateway, type GatewayOptions } from "./gateway/gateway.js";
 import { JobStreamHub } from "./http/job-stream.js";
 import { buildHttpServer } from "./http/server.js";
 import { startOfflineSweeper } from "./tickers/offline-sweeper.js";
@@ -32,7 +32,10 @@ export interface RunningServer {
 
 /** Knobs tests turn to make time pass faster; production uses the protocol's defaults. */
 export interface StartOptions {
-  gateway?: { heartbeatIntervalSeconds?: number; helloTimeoutMs?: number };
+  gateway?: Pick<
+    GatewayOptions,
+    "heartbeatIntervalSeconds" | "helloTimeoutMs" | "maxPendingUpgradesPerAddress" | "logIntervalMs"
+  >;
   offlineAfterMs?: number;
   jobLeaseMs?: number;
   /** Scheduler loop periods (tests shorten them). */
@@ -73,7 +76,13 @@ export async function startServer(
       version: SERVER_VERSION,
       storage: handle.health,
     });
-    const gateway = new AgentGateway({ core, logger, serverVersion: SERVER_VERSION, ...options.gateway });
+    const gateway = new AgentGateway({
+      core,
+      logger,
+      serverVersion: SERVER_VERSION,
+      maxPendingUpgradesPerAddress: config.agentUpgradesPerAddress,
+      ...options.gateway,
+    });
     gateway.attach(app.server);
     core.hosts.setAgentLink(gateway);
     core.jobs.setAgentLink(gateway);

@@ -22,6 +22,8 @@ export interface ServerConfig {
   trustedProxy: string[] | false;
   logLevel: LogLevel;
   logPretty: boolean;
+  /** Agent upgrades from one address being checked at once; more get 503 (RM_AGENT_UPGRADES_PER_ADDRESS). */
+  agentUpgradesPerAddress: number;
   /** Directory holding the built SPA (index.html + assets/). */
   webDir: string;
   migrationsDir: string;
@@ -143,5 +145,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     deployDir: resolveDir(env.RM_DEPLOY_DIR, resolve(REPO_ROOT, "deploy")),
     sessionIdleHours: parsePositive("RM_SESSION_IDLE_HOURS", env.RM_SESSION_IDLE_HOURS, 12),
     sessionMaxDays: parsePositive("RM_SESSION_MAX_DAYS", env.RM_SESSION_MAX_DAYS, 7),
+    agentUpgradesPerAddress: Math.floor(
+      parsePositive("RM_AGENT_UPGRADES_PER_ADDRESS", env.RM_AGENT_UPGRADES_PER_ADDRESS, 256),
+    ),
   };
 }

@@ -175,6 +175,8 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
     expect(await data<{ status: string }>(admin.query("jobs.get", { jobId }))).toMatchObject({ status: "running" });
 
     for (const text of answers) expect(text).not.toMatch(/Failed query|select |insert |update "|SQLITE_|params:/i);
+    // Agent frames really failed to store (logged once per interval, with a count).
+    expect(rm.logs.some((l) => l.includes("could not store an agent message"))).toBe(true);
 
     // Space returns; nothing is restarted.
     rmSync(ballast);
@@ -185,6 +187,8 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
       "the job to end",
     );
     expect(job.status, job.error ?? "").toBe("succeeded");
+    // Delivered by resends on the same connection: the agent was never restarted.
+    expect(agent.output.join("")).toMatch(/sending them again/);
     const lines = await data<{ seq: number; line: string }[]>(admin.query("jobs.logs", { jobId, limit: 5000 }));
     expect(lines.length).toBe(job.logLines);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i));

@@ -145,6 +145,25 @@ describe("gateway", () => {
     await expect(connect(server, agentToken, "something-else").opened).rejects.toThrow(/400/);
   });
 
+  it("refuses upgrades past the per-address cap with 503, and logs refusals once per interval with a count", async () => {
+    const server = await boot({ gateway: { maxPendingUpgradesPerAddress: 1, logIntervalMs: 60_000 } });
+    const { agentToken } = await enrolledHost(server);
+    // A console too busy to check tokens quickly: each check takes 200 ms.
+    const check = server.core.hosts.authenticateAgent.bind(server.core.hosts);
+    server.core.hosts.authenticateAgent = (bearer) => new Promise((r) => setTimeout(r, 200)).then(() => check(bearer));
+    // Twenty at once from one address: those arriving while another is checked are refused
+    // without a database read.
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => connect(server, agentToken).opened));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(20);
+    for (const r of refused) expect(String(r.reason)).toMatch(/503/);
+    for (let i = 0; i < 20; i++) await expect(connect(server, "rma_wrong").opened).rejects.toThrow(/401/);
+    const lines = server.logs.filter((l) => l.includes("agent upgrade refused"));
+    expect(lines).toHaveLength(1);
+    expect(server.gateway.stats().refusedUpgrades).toBe(refused.length + 20);
+  });
+
   it("hello flips the host online with its versions and pushes the credentials in config.update", async () => {
     const server = await boot();
     const { admin, hostId, agentToken } = await enrolledHost(server, "pushed-secret");

@@ -254,9 +254,9 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
       ),
     );
   const heal = () =>
-    core.db.run(sql.raw("DROP TRIGGER IF EXISTS fail_lines")).then(() =>
-      core.db.run(sql.raw("DROP TRIGGER IF EXISTS fail_finish")),
-    );
+    core.db
+      .run(sql.raw("DROP TRIGGER IF EXISTS fail_lines"))
+      .then(() => core.db.run(sql.raw("DROP TRIGGER IF EXISTS fail_finish")));
   const logFrame = (jobId: string, seq: number) =>
     event("log.stream", { jobId, seq, lineOffset: (seq - 2) * 10, lines: lines((seq - 2) * 10, 10) });
   /** What the gateway does with a frame: the ack, or the error it logs. */
@@ -279,7 +279,9 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
     expect(await deliver(logFrame(jobId, 5))).toEqual({ ack: null });
     expect(await deliver(event("job.progress", { jobId, seq: 6, percent: 50 }))).toEqual({ ack: null });
     expect(
-      await deliver(event("job.finished", { jobId, seq: 7, status: "succeeded", exitCode: 0, error: null, summary: null })),
+      await deliver(
+        event("job.finished", { jobId, seq: 7, status: "succeeded", exitCode: 0, error: null, summary: null }),
+      ),
     ).toEqual({ ack: null });
     expect((await core.jobs.get(jobId)).lastSeq).toBe(2);
     // While the job's end waits on the agent, heartbeats without it do not interrupt it.
@@ -291,7 +293,9 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
     const acks = [];
     for (const seq of [3, 4, 5]) acks.push(await deliver(logFrame(jobId, seq)));
     acks.push(
-      await deliver(event("job.finished", { jobId, seq: 7, status: "succeeded", exitCode: 0, error: null, summary: null })),
+      await deliver(
+        event("job.finished", { jobId, seq: 7, status: "succeeded", exitCode: 0, error: null, summary: null }),
+      ),
     );
     expect(acks).toEqual([{ ack: 3 }, { ack: 4 }, { ack: 5 }, { ack: 7 }]);
     const stored = await core.jobs.logs(jobId, -1, 1000);
@@ -304,7 +308,14 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
     const { jobId } = await core.jobs.runBackup(group.id, operator);
     await deliver(event("job.started", { jobId, seq: 1, kind: "backup" }));
     await failFinish();
-    const finished = event("job.finished", { jobId, seq: 2, status: "succeeded", exitCode: 0, error: null, summary: null });
+    const finished = event("job.finished", {
+      jobId,
+      seq: 2,
+      status: "succeeded",
+      exitCode: 0,
+      error: null,
+      summary: null,
+    });
     expect(await deliver(finished)).toEqual({ failed: true });
     // Nothing of the finish is half-applied: the job and the host's last backup move together.
     expect(await core.jobs.get(jobId)).toMatchObject({ status: "running", lastSeq: 1 });

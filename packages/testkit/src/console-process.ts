@@ -31,12 +31,21 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startConsole(
-  options: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    env?: Record<string, string>;
+    /** Runs the console under `ulimit -n` of this many descriptors. */
+    maxOpenFiles?: number;
+  } = {},
 ): Promise<ConsoleProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "rm-console-"));
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const [command, args] = options.maxOpenFiles
+    ? ["bash", ["-c", `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, SERVER_MAIN]]
+    : [process.execPath, [SERVER_MAIN]];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, RM_LISTEN: `127.0.0.1:${port}`, RM_DATA_DIR: dataDir, RM_LOG_LEVEL: "info", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -55,7 +55,7 @@ const REPLAY_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const REPLAY_CHUNK_BYTES = 256 * 1024;
 /** A live job's oldest unacked event waits this long before the job's events are resent. */
 export const RESEND_AFTER_MS = 3_000;
-export const RESEND_MAX_MS = 60_000;
+export const RESEND_MAX_MS = 30_000;
 const RESEND_CHECK_MS = 1_000;
 
 export interface OutboxOptions {

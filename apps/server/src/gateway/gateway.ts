@@ -48,7 +48,7 @@ export interface GatewayOptions {
   logIntervalMs?: number;
 }
 
-export const DEFAULT_MAX_PENDING_UPGRADES_PER_ADDRESS = 64;
+export const DEFAULT_MAX_PENDING_UPGRADES_PER_ADDRESS = 256;
 
 interface AgentConnection {
   hostId: string;
