@@ -84,9 +84,6 @@ export async function startServer(
       ...options.gateway,
     });
     gateway.attach(app.server);
-    core.hosts.setAgentLink(gateway);
-    core.jobs.setAgentLink(gateway);
-    core.maintenance.setAgentLink(gateway);
     const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs, options.jobLeaseMs);
     const schedulers = startSchedulers(core, logger, options.tickers);
     await app.listen({ host: config.host, port: config.port });
@@ -119,6 +116,7 @@ export async function startServer(
           sweeper.stop();
           schedulers.stop();
           await gateway.close();
+          core.sessions.close();
           jobStreams.close();
           await app.close();
           await core.auth.deferred.flush().catch(() => 0);

@@ -105,7 +105,7 @@ describe("GET /api/jobs/:id/stream", () => {
     servers.push(server);
     const admin = await signedInAdmin(server);
     const { hostId, jobId } = await runningJob(server);
-    await server.core.jobs.applyEvent(hostId, frame(jobId, 1, 0, 3));
+    await server.core.jobEvents.apply(hostId, frame(jobId, 1, 0, 3));
     const url = `${server.listenUrl}/api/jobs/${jobId}/stream`;
     const a = await openStream(url, admin.cookie ?? "");
     const b = await openStream(url, admin.cookie ?? "");
@@ -113,8 +113,8 @@ describe("GET /api/jobs/:id/stream", () => {
     await until(() => a.lines().length === 3 && b.lines().length === 3, "the history");
     expect(a.events[0]).toMatchObject({ event: "job", data: { id: jobId, status: "running" } });
 
-    await server.core.jobs.applyEvent(hostId, frame(jobId, 2, 3, 2));
-    await server.core.jobs.applyEvent(hostId, {
+    await server.core.jobEvents.apply(hostId, frame(jobId, 2, 3, 2));
+    await server.core.jobEvents.apply(hostId, {
       type: "job.progress",
       payload: { jobId, seq: 3, percent: 55 },
     } as unknown as Extract<AgentMessage, { type: "job.progress" }>);
@@ -143,7 +143,7 @@ describe("GET /api/jobs/:id/stream", () => {
     // ~24 MB of lines while the slow viewer reads nothing: far more than its socket buffers hold.
     const total = 60_000;
     for (let seq = 1, from = 0; from < total; seq++, from += 500) {
-      await server.core.jobs.applyEvent(hostId, frame(jobId, seq, from, 500, 400));
+      await server.core.jobEvents.apply(hostId, frame(jobId, seq, from, 500, 400));
     }
     await until(() => fast.lines().length === total, "the fast viewer to have every line");
     // The slow viewer's socket backed up and it was switched to catching up from the database.

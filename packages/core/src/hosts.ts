@@ -1,11 +1,11 @@
 import { type Database, hostCredentials, hosts, idFloor, jobs } from "@restic-manager/db";
 import type { ResticInfo } from "@restic-manager/protocol";
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import type { AgentLink } from "./agent-link.js";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import { HOST_SUMMARY_COLUMNS, type HostListQuery, hostOptions, listHosts } from "./host-list.js";
-import type { AgentLink } from "./jobs.js";
 import type { SecretBox, SecretSlot } from "./secrets.js";
 import { hashToken } from "./tokens.js";
 
@@ -75,13 +75,14 @@ const HEARTBEAT_FLUSH_MS = 1000;
 
 export class HostService {
   readonly #beats = new Set<string>();
-  #link: Pick<AgentLink, "isConnected"> | null = null;
   #beatTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly events: EventBus,
+    /** Which hosts have an agent connected right now. */
+    private readonly link: Pick<AgentLink, "isConnected">,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -179,18 +180,13 @@ export class HostService {
     const at = new Date(this.now());
     for (let i = 0; i < ids.length; i += 500) {
       // A beat that arrived just before its agent disconnected must not mark the host online again.
-      const live = ids.slice(i, i + 500).filter((id) => this.#link?.isConnected(id) ?? true);
+      const live = ids.slice(i, i + 500).filter((id) => this.link.isConnected(id));
       if (live.length === 0) continue;
       await this.db
         .update(hosts)
         .set({ lastSeenAt: at, status: "online" })
         .where(and(inArray(hosts.id, live), sql`${hosts.revokedAt} IS NULL`));
     }
-  }
-
-  /** Which hosts have an agent connected right now (the gateway). */
-  setAgentLink(link: Pick<AgentLink, "isConnected">): void {
-    this.#link = link;
   }
 
   async recordDisconnect(hostId: string): Promise<void> {

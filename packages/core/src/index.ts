@@ -1,15 +1,19 @@
 import type { Database } from "@restic-manager/db";
+import { type AgentLink, AgentRegistry } from "./agent-link.js";
+import { AgentSessions } from "./agent-sessions.js";
 import { type AuthOptions, AuthService, DEFAULT_AUTH_OPTIONS } from "./auth.js";
 import { EnrollmentService } from "./enrollment.js";
 import { EventBus } from "./events.js";
 import { HostService } from "./hosts.js";
-import { JobService } from "./jobs.js";
+import { HostActivity, JobDispatcher, JobEvents, JobQueries, RepositoryReports, RunNow } from "./jobs/index.js";
 import { MaintenanceService } from "./maintenance.js";
 import { ScheduleService } from "./schedules.js";
 import type { SecretBox } from "./secrets.js";
 import { SourceGroupService } from "./sources.js";
 import { UserService } from "./users.js";
 
+export * from "./agent-link.js";
+export * from "./agent-sessions.js";
 export * from "./audit.js";
 export * from "./auth.js";
 export * from "./connect-work.js";
@@ -19,7 +23,7 @@ export * from "./enrollment.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./hosts.js";
-export * from "./jobs.js";
+export * from "./jobs/index.js";
 export * from "./maintenance.js";
 export * from "./passwords.js";
 export * from "./rate-limit.js";
@@ -35,44 +39,89 @@ export * from "./users.js";
 export interface Core {
   db: Database;
   secrets: SecretBox;
+  /** The connected agents: the gateway fills it, the services send through it. */
+  agents: AgentLink;
   auth: AuthService;
   users: UserService;
   hosts: HostService;
   enrollment: EnrollmentService;
-  jobs: JobService;
+  /** Reading jobs and their logs. */
+  jobs: JobQueries;
+  /** Creating, queueing, sending and cancelling jobs. */
+  dispatcher: JobDispatcher;
+  /** "Run X now" for every kind. */
+  runNow: RunNow;
+  /** The agent's job events and the heartbeat's reconciliation. */
+  jobEvents: JobEvents;
+  /** Snapshot listings and repository stats. */
+  reports: RepositoryReports;
+  /** Hello, heartbeats and pushes for connected agents. */
+  sessions: AgentSessions;
   sources: SourceGroupService;
   schedules: ScheduleService;
   maintenance: MaintenanceService;
   events: EventBus;
 }
 
+/**
+ * Builds every service with what it needs, in dependency order; nothing is finished by setters
+ * afterwards. `agents` defaults to a registry the gateway fills; tests pass their own link.
+ */
 export function createCore(deps: {
   db: Database;
   secrets: SecretBox;
   auth?: Partial<AuthOptions>;
+  agents?: AgentLink;
   /** The clock of the scheduling services (tests drive it). */
   now?: () => number;
 }): Core {
+  const { db, secrets } = deps;
   const now = deps.now ?? Date.now;
   const events = new EventBus();
-  const hosts = new HostService(deps.db, deps.secrets, events, now);
-  const sources = new SourceGroupService(deps.db, deps.secrets, events, now);
-  const jobs = new JobService(deps.db, events, now);
-  jobs.setResolvers({
-    hooks: (groupId) => sources.hooks(groupId),
-    adminRepository: (hostId) => hosts.adminCredentialsFor(hostId),
-  });
+  const agents = deps.agents ?? new AgentRegistry();
+  const activity = new HostActivity();
+  const hosts = new HostService(db, secrets, events, agents, now);
+  const sources = new SourceGroupService(db, secrets, events, now);
+  const dispatcher = new JobDispatcher(
+    db,
+    events,
+    agents,
+    activity,
+    { hooks: (groupId) => sources.hooks(groupId), adminRepository: (hostId) => hosts.adminCredentialsFor(hostId) },
+    now,
+  );
+  const runNow = new RunNow(db, dispatcher);
+  const jobEvents = new JobEvents(db, events, activity, now);
+  const reports = new RepositoryReports(db, events, agents, now);
+  const schedules = new ScheduleService(db, runNow, events, now);
   return {
-    db: deps.db,
+    db,
+    secrets,
+    agents,
     events,
     hosts,
-    enrollment: new EnrollmentService(deps.db, deps.secrets, events),
-    jobs,
+    enrollment: new EnrollmentService(db, secrets, events),
+    jobs: new JobQueries(db),
+    dispatcher,
+    runNow,
+    jobEvents,
+    reports,
+    sessions: new AgentSessions({
+      db,
+      link: agents,
+      events,
+      hosts,
+      schedules,
+      dispatcher,
+      runNow,
+      jobEvents,
+      reports,
+      now,
+    }),
     sources,
-    schedules: new ScheduleService(deps.db, jobs, events, now),
-    maintenance: new MaintenanceService(deps.db, jobs, events, now),
-    secrets: deps.secrets,
-    auth: new AuthService(deps.db, { ...DEFAULT_AUTH_OPTIONS, ...deps.auth }),
-    users: new UserService(deps.db),
+    schedules,
+    maintenance: new MaintenanceService(db, agents, runNow, events, now),
+    auth: new AuthService(db, { ...DEFAULT_AUTH_OPTIONS, ...deps.auth }),
+    users: new UserService(db),
   };
 }

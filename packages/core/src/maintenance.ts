@@ -4,34 +4,23 @@
  * Cadences live on host_repo_maintenance and are run by the server's ticker, never by the
  * agent's cron; Run-now goes through the same functions.
  */
-import { type Database, hostRepoMaintenance, hosts, idTime, jobs, snapshots, sourceGroups } from "@restic-manager/db";
+import { type Database, hostRepoMaintenance, hosts, idTime, jobs, snapshots } from "@restic-manager/db";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import type { AgentLink } from "./agent-link.js";
 import { type Actor, writeAudit } from "./audit.js";
 import { CronError, describeCron, parseCron } from "./cron.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
-import { ACTIVE_STATUSES, type AgentLink, type JobService } from "./jobs.js";
-import { hasRetention, retentionOf } from "./sources.js";
+import { ACTIVE_STATUSES, type RunNow } from "./jobs/index.js";
+import {
+  DEFAULT_MAINTENANCE,
+  MAINTENANCE_KINDS,
+  type MaintenanceKind,
+  type MaintenanceSettings,
+  readMaintenanceSettings,
+} from "./maintenance-settings.js";
 
-export const MAINTENANCE_KINDS = ["forget", "prune", "check"] as const;
-export type MaintenanceKind = (typeof MAINTENANCE_KINDS)[number];
-
-export interface MaintenanceSettings {
-  enabled: boolean;
-  forgetCron: string | null;
-  pruneCron: string | null;
-  checkCron: string | null;
-  checkSubsetPct: number;
-}
-
-/** What a host without a saved row gets: daily forget, weekly prune and check of 5 % of the data. */
-export const DEFAULT_MAINTENANCE: MaintenanceSettings = {
-  enabled: true,
-  forgetCron: "0 3 * * *",
-  pruneCron: "0 4 * * 0",
-  checkCron: "0 5 * * 0",
-  checkSubsetPct: 5,
-};
+export * from "./maintenance-settings.js";
 
 const CRON_FIELD: Record<MaintenanceKind, "forgetCron" | "pruneCron" | "checkCron"> = {
   forget: "forgetCron",
@@ -42,32 +31,19 @@ const CRON_FIELD: Record<MaintenanceKind, "forgetCron" | "pruneCron" | "checkCro
 export const MAINTENANCE_ACTOR: Actor = { kind: "maintenance", id: "ticker", name: "maintenance" };
 
 export class MaintenanceService {
-  #link: AgentLink | null = null;
   /** When each (host, kind) is next due; recomputed after a dispatch or a settings change. */
   readonly #due = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
-    private readonly jobs: JobService,
+    private readonly link: AgentLink,
+    private readonly runNow: RunNow,
     private readonly events: EventBus,
     private readonly now: () => number = Date.now,
   ) {}
 
-  setAgentLink(link: AgentLink) {
-    this.#link = link;
-  }
-
-  async settings(hostId: string): Promise<MaintenanceSettings & { saved: boolean }> {
-    const [row] = await this.db.select().from(hostRepoMaintenance).where(eq(hostRepoMaintenance.hostId, hostId));
-    if (!row) return { ...DEFAULT_MAINTENANCE, saved: false };
-    return {
-      enabled: row.enabled,
-      forgetCron: row.forgetCron,
-      pruneCron: row.pruneCron,
-      checkCron: row.checkCron,
-      checkSubsetPct: row.checkSubsetPct,
-      saved: true,
-    };
+  settings(hostId: string): Promise<MaintenanceSettings & { saved: boolean }> {
+    return readMaintenanceSettings(this.db, hostId);
   }
 
   async updateSettings(hostId: string, input: MaintenanceSettings, actor: Actor) {
@@ -101,65 +77,6 @@ export class MaintenanceService {
     for (const kind of MAINTENANCE_KINDS) this.#due.delete(`${hostId}:${kind}`);
     this.events.emit("host.changed", { hostId });
     return this.settings(hostId);
-  }
-
-  /** Forget for one group, or for every group of the host that has a retention policy. */
-  async runForget(hostId: string, groupId: string | null, actor: Actor) {
-    const groups = await this.db
-      .select()
-      .from(sourceGroups)
-      .where(
-        groupId ? and(eq(sourceGroups.hostId, hostId), eq(sourceGroups.id, groupId)) : eq(sourceGroups.hostId, hostId),
-      );
-    if (groupId && groups.length === 0) throw new DomainError("NOT_FOUND", "No such source group on this host.");
-    const withPolicy = groups.filter((g) => hasRetention(retentionOf(g)));
-    if (withPolicy.length === 0) {
-      throw new DomainError(
-        "PRECONDITION_FAILED",
-        groupId
-          ? "This group has no retention policy, so forget would keep everything. Set one on the group first."
-          : "No source group of this host has a retention policy, so forget has nothing to do. Set one on a group first.",
-      );
-    }
-    const jobIds: string[] = [];
-    for (const g of withPolicy) {
-      const r = await this.jobs.dispatch(
-        hostId,
-        {
-          kind: "forget",
-          sourceGroupId: g.id,
-          params: { ...retentionOf(g), tags: [g.name], prune: false },
-        },
-        actor,
-        { queue: true, trigger: actor.kind === "maintenance" ? "maintenance" : "manual" },
-      );
-      jobIds.push(r.jobId);
-    }
-    return { jobIds, skipped: groups.filter((g) => !withPolicy.includes(g)).map((g) => g.name) };
-  }
-
-  async runPrune(hostId: string, actor: Actor) {
-    return this.jobs.dispatch(hostId, { kind: "prune", params: { maxUnused: null } }, actor, {
-      trigger: actor.kind === "maintenance" ? "maintenance" : "manual",
-    });
-  }
-
-  async runCheck(hostId: string, actor: Actor, subsetPct?: number) {
-    const pct = subsetPct ?? (await this.settings(hostId)).checkSubsetPct;
-    if (!Number.isInteger(pct) || pct < 0 || pct > 100) {
-      throw new DomainError("BAD_REQUEST", "checkSubsetPct: a whole percentage from 0 to 100.");
-    }
-    return this.jobs.dispatch(
-      hostId,
-      { kind: "check", params: { readDataSubset: pct > 0 ? `${pct}%` : null } },
-      actor,
-      { trigger: actor.kind === "maintenance" ? "maintenance" : "manual" },
-    );
-  }
-
-  /** Removes stale locks only: a lock of a live restic process elsewhere is left alone. */
-  async runUnlock(hostId: string, actor: Actor) {
-    return this.jobs.dispatch(hostId, { kind: "unlock", params: { removeAll: false } }, actor);
   }
 
   /** The Repo page's right-hand panel: sizes, last check and prune, lock state, snapshots by tag. */
@@ -267,7 +184,7 @@ export class MaintenanceService {
       // awaited queries never lets the event loop turn: yield every 100 hosts (10k hosts were a
       // 36 s stall with agents timing out).
       if (++visited % 100 === 0) await new Promise<void>((r) => setImmediate(r));
-      if (!this.#link?.isConnected(row.id)) continue;
+      if (!this.link.isConnected(row.id)) continue;
       const settings: MaintenanceSettings = row.m ?? DEFAULT_MAINTENANCE;
       if (!settings.enabled) continue;
       for (const kind of MAINTENANCE_KINDS) {
@@ -285,9 +202,9 @@ export class MaintenanceService {
           break;
         }
         try {
-          if (kind === "forget") await this.runForget(row.id, null, MAINTENANCE_ACTOR);
-          else if (kind === "prune") await this.runPrune(row.id, MAINTENANCE_ACTOR);
-          else await this.runCheck(row.id, MAINTENANCE_ACTOR, settings.checkSubsetPct);
+          if (kind === "forget") await this.runNow.forget(row.id, null, MAINTENANCE_ACTOR);
+          else if (kind === "prune") await this.runNow.prune(row.id, MAINTENANCE_ACTOR);
+          else await this.runNow.check(row.id, MAINTENANCE_ACTOR, settings.checkSubsetPct);
           dispatched++;
         } catch (e) {
           if (!(e instanceof DomainError)) throw e;

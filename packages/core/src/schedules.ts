@@ -26,7 +26,7 @@ import { type Actor, SYSTEM_ACTOR, writeAudit } from "./audit.js";
 import { CronError, describeCron, parseCron, slotsBetween } from "./cron.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
-import type { JobService } from "./jobs.js";
+import type { RunNow } from "./jobs/index.js";
 
 export interface ScheduleInput {
   cron: string;
@@ -45,7 +45,7 @@ export const scheduleActor = (id: string): Actor => ({ kind: "schedule", id, nam
 export class ScheduleService {
   constructor(
     private readonly db: Database,
-    private readonly jobs: JobService,
+    private readonly run: RunNow,
     private readonly events: EventBus,
     private readonly now: () => number = Date.now,
   ) {}
@@ -248,7 +248,7 @@ export class ScheduleService {
     const schedule = await this.get(scheduleId);
     const jobIds: string[] = [];
     for (const groupId of schedule.sourceGroupIds) {
-      const r = await this.jobs.runBackup(groupId, actor, { queue: true, scheduleId });
+      const r = await this.run.backup(groupId, actor, { queue: true, scheduleId });
       jobIds.push(r.jobId);
     }
     return { jobIds };
@@ -323,7 +323,7 @@ export class ScheduleService {
         .limit(1);
       if (waiting) continue;
       try {
-        const r = await this.jobs.runBackup(g.id, scheduleActor(scheduleId), {
+        const r = await this.run.backup(g.id, scheduleActor(scheduleId), {
           trigger: "schedule",
           scheduleId,
           scheduledFor: new Date(slotAt),
@@ -417,7 +417,7 @@ export class ScheduleService {
     let abandoned = 0;
     for (const { run, retryMax, backoff } of rows) {
       try {
-        await this.jobs.runBackup(run.sourceGroupId, scheduleActor(run.scheduleId), {
+        await this.run.backup(run.sourceGroupId, scheduleActor(run.scheduleId), {
           trigger: "catch-up",
           scheduleId: run.scheduleId,
           scheduledFor: run.slotAt,

@@ -16,24 +16,25 @@ let core: Core;
 let hostId: string;
 let sent: { hostId: string; type: string; payload: unknown }[];
 let connected: boolean;
+let isConnected: (hostId: string) => boolean;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "rm-jobs-"));
   const handle = await openDatabase({ url: `file:${join(dir, "rm.db")}` });
   await migrateDatabase(handle.db, MIGRATIONS);
   close = handle.close;
-  core = createCore({ db: handle.db, secrets: new SecretBox(Buffer.alloc(32, 2)) });
   sent = [];
   connected = true;
+  isConnected = () => connected;
   const link: AgentLink = {
-    isConnected: () => connected,
+    isConnected: (id) => isConnected(id),
     send: (h, type, payload) => {
       if (!connected) return false;
       sent.push({ hostId: h, type, payload });
       return true;
     },
   };
-  core.jobs.setAgentLink(link);
+  core = createCore({ db: handle.db, secrets: new SecretBox(Buffer.alloc(32, 2)), agents: link });
   hostId = newId();
   await handle.db.insert(hosts).values({ id: hostId, name: "web-01", status: "online" });
 });
@@ -56,7 +57,7 @@ async function backupGroup(paths = ["/etc"]) {
 describe("dispatch", () => {
   it("sends command.run with the group's paths, excludes and tag, and audits it", async () => {
     const group = await backupGroup(["/etc", "/var/www"]);
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     expect(sent[0]).toMatchObject({
       type: "command.run",
       payload: { jobId, kind: "backup", params: { paths: ["/etc", "/var/www"], tags: ["default"] } },
@@ -68,18 +69,18 @@ describe("dispatch", () => {
 
   it("is single-flight per host across kinds, naming the running job", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
-    await expect(core.jobs.dispatch(hostId, { kind: "check", params: {} }, operator)).rejects.toThrow(
+    const { jobId } = await core.runNow.backup(group.id, operator);
+    await expect(core.dispatcher.dispatch(hostId, { kind: "check", params: {} }, operator)).rejects.toThrow(
       new RegExp(`already running a backup job \\(${jobId}`),
     );
   });
 
   it("refuses an offline host and a group without paths with clear messages", async () => {
     const empty = await core.sources.create(hostId, { name: "empty", includePaths: [], excludePatterns: [] }, operator);
-    await expect(core.jobs.runBackup(empty.id, operator)).rejects.toThrow(/has no paths yet/);
+    await expect(core.runNow.backup(empty.id, operator)).rejects.toThrow(/has no paths yet/);
     connected = false;
     const group = await backupGroup();
-    await expect(core.jobs.runBackup(group.id, operator)).rejects.toThrow(/offline/);
+    await expect(core.runNow.backup(group.id, operator)).rejects.toThrow(/offline/);
   });
 });
 
@@ -116,7 +117,7 @@ const lines = (from: number, n: number) =>
 describe("event ingest", () => {
   it("applies each (job, seq) once: replays are acknowledged and dropped, lines never duplicate", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     const stream = [
       event("job.started", { jobId, seq: 1, kind: "backup" }),
       event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) }),
@@ -134,9 +135,9 @@ describe("event ingest", () => {
       event("log.stream", { jobId, seq: 4, lineOffset: 3, lines: lines(3, 2) }),
       event("job.finished", { jobId, seq: 5, status: "succeeded", exitCode: 0, error: null, summary: { filesNew: 2 } }),
     ];
-    for (const e of stream) expect(await core.jobs.applyEvent(hostId, e)).toBe(e.payload.seq);
+    for (const e of stream) expect(await core.jobEvents.apply(hostId, e)).toBe(e.payload.seq);
     // The whole stream again, as after a reconnect with an unacknowledged spool.
-    for (const e of stream) expect(await core.jobs.applyEvent(hostId, e)).toBe(e.payload.seq);
+    for (const e of stream) expect(await core.jobEvents.apply(hostId, e)).toBe(e.payload.seq);
 
     const logs = await core.jobs.logs(jobId, -1, 100);
     expect(logs.map((l) => l.line)).toEqual(["line 0", "line 1", "line 2", "line 3", "line 4"]);
@@ -148,8 +149,8 @@ describe("event ingest", () => {
 
   it("ignores events for another host's job", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
-    await core.jobs.applyEvent(
+    const { jobId } = await core.runNow.backup(group.id, operator);
+    await core.jobEvents.apply(
       "OTHERHOST",
       event("job.finished", { jobId, seq: 9, status: "failed", exitCode: 1, error: "x", summary: null }),
     );
@@ -167,8 +168,8 @@ describe("event ingest", () => {
         { name: "default", includePaths: ["/etc"], excludePatterns: [] },
         operator,
       );
-      const { jobId } = await core.jobs.runBackup(group.id, operator);
-      await core.jobs.applyEvent(id, event("job.started", { jobId, seq: 1, kind: "backup" }));
+      const { jobId } = await core.runNow.backup(group.id, operator);
+      await core.jobEvents.apply(id, event("job.started", { jobId, seq: 1, kind: "backup" }));
       running.push({ hostId: id, jobId });
     }
     const seen: { jobId: string; stored: number }[] = [];
@@ -176,21 +177,21 @@ describe("event ingest", () => {
       // Emitted only once the lines are in the database.
       void core.jobs.logs(jobId, -1, 10).then((rows) => seen.push({ jobId, stored: rows.length }));
     });
-    const before = core.jobs.ingest.stats.commits;
+    const before = core.jobEvents.ingest.stats.commits;
     const [first, second] = running as [{ hostId: string; jobId: string }, { hostId: string; jobId: string }];
     const acks = await Promise.all([
       ...running.map(({ hostId: h, jobId }) =>
-        core.jobs.applyEvent(h, event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) })),
+        core.jobEvents.apply(h, event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) })),
       ),
-      core.jobs.applyEvent(first.hostId, event("job.progress", { jobId: first.jobId, seq: 3, percent: 40 })),
+      core.jobEvents.apply(first.hostId, event("job.progress", { jobId: first.jobId, seq: 3, percent: 40 })),
       // Not this host's job: acked, nothing stored.
-      core.jobs.applyEvent(
+      core.jobEvents.apply(
         first.hostId,
         event("log.stream", { jobId: second.jobId, seq: 7, lineOffset: 3, lines: lines(3, 1) }),
       ),
     ]);
     expect(acks).toEqual([...running.map(() => 2), 3, 7]);
-    expect(core.jobs.ingest.stats.commits - before).toBeLessThanOrEqual(2);
+    expect(core.jobEvents.ingest.stats.commits - before).toBeLessThanOrEqual(2);
 
     for (const { jobId } of running) {
       expect((await core.jobs.logs(jobId, -1, 100)).map((l) => l.line)).toEqual(["line 0", "line 1", "line 2"]);
@@ -204,7 +205,7 @@ describe("event ingest", () => {
     // A replay of the same frames (agent reconnected before it saw the acks) stores nothing twice.
     await Promise.all(
       running.map(({ hostId: h, jobId }) =>
-        core.jobs.applyEvent(h, event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) })),
+        core.jobEvents.apply(h, event("log.stream", { jobId, seq: 2, lineOffset: 0, lines: lines(0, 3) })),
       ),
     );
     expect(await core.db.select().from(jobLogs)).toHaveLength(36);
@@ -212,22 +213,22 @@ describe("event ingest", () => {
 
   it("counts lines it already had once when a new frame repeats them", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
-    await core.jobs.applyEvent(hostId, event("log.stream", { jobId, seq: 1, lineOffset: 0, lines: lines(0, 3) }));
+    const { jobId } = await core.runNow.backup(group.id, operator);
+    await core.jobEvents.apply(hostId, event("log.stream", { jobId, seq: 1, lineOffset: 0, lines: lines(0, 3) }));
     // A confused agent resends lines 1-2 with a new line 3 under a new seq.
-    await core.jobs.applyEvent(hostId, event("log.stream", { jobId, seq: 2, lineOffset: 1, lines: lines(1, 3) }));
+    await core.jobEvents.apply(hostId, event("log.stream", { jobId, seq: 2, lineOffset: 1, lines: lines(1, 3) }));
     expect((await core.jobs.logs(jobId, -1, 100)).map((l) => l.line)).toEqual(["line 0", "line 1", "line 2", "line 3"]);
     expect(await core.jobs.get(jobId)).toMatchObject({ logLines: 4, lastSeq: 2 });
   });
 
   it("caps a job's log with one visible truncation marker", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     let offset = 0;
     let seq = 1;
     while (offset < MAX_LOG_LINES_PER_JOB + 1500) {
       const lines = Array.from({ length: 1000 }, (_, i) => ({ at: 1, stream: "stdout", line: `l${offset + i}` }));
-      await core.jobs.applyEvent(hostId, event("log.stream", { jobId, seq: seq++, lineOffset: offset, lines }));
+      await core.jobEvents.apply(hostId, event("log.stream", { jobId, seq: seq++, lineOffset: offset, lines }));
       offset += 1000;
     }
     const job = await core.jobs.get(jobId);
@@ -260,15 +261,15 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
   const logFrame = (jobId: string, seq: number) =>
     event("log.stream", { jobId, seq, lineOffset: (seq - 2) * 10, lines: lines((seq - 2) * 10, 10) });
   /** What the gateway does with a frame: the ack, or the error it logs. */
-  const deliver = (message: Parameters<Core["jobs"]["applyEvent"]>[1]) =>
-    core.jobs.applyEvent(hostId, message).then(
+  const deliver = (message: Parameters<Core["jobEvents"]["apply"]>[1]) =>
+    core.jobEvents.apply(hostId, message).then(
       (ack) => ({ ack }),
       () => ({ failed: true }),
     );
 
   it("acknowledges nothing past an event that failed to store, and stores the resent events exactly once", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     expect(await deliver(event("job.started", { jobId, seq: 1, kind: "backup" }))).toEqual({ ack: 1 });
     expect(await deliver(logFrame(jobId, 2))).toEqual({ ack: 2 });
     await failLines(15, 34); // frames 3 and 4
@@ -285,7 +286,7 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
     ).toEqual({ ack: null });
     expect((await core.jobs.get(jobId)).lastSeq).toBe(2);
     // While the job's end waits on the agent, heartbeats without it do not interrupt it.
-    await core.jobs.reconcileRunning(hostId, []);
+    await core.jobEvents.reconcileRunning(hostId, []);
     expect((await core.jobs.get(jobId)).status).toBe("running");
 
     await heal();
@@ -305,7 +306,7 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
 
   it("a job whose end failed to store is finished by the resend, never marked interrupted meanwhile", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     await deliver(event("job.started", { jobId, seq: 1, kind: "backup" }));
     await failFinish();
     const finished = event("job.finished", {
@@ -321,8 +322,8 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
     expect(await core.jobs.get(jobId)).toMatchObject({ status: "running", lastSeq: 1 });
     // The agent no longer runs it but holds its unacknowledged end (heldJobIds), and the
     // console knows of the gap itself: either keeps the job from being called interrupted.
-    await core.jobs.reconcileRunning(hostId, [], [jobId]);
-    await core.jobs.reconcileRunning(hostId, []);
+    await core.jobEvents.reconcileRunning(hostId, [], [jobId]);
+    await core.jobEvents.reconcileRunning(hostId, []);
     expect((await core.jobs.get(jobId)).status).toBe("running");
     await heal();
     expect(await deliver(finished)).toEqual({ ack: 2 });
@@ -343,16 +344,16 @@ describe("storage failures (no acknowledged line is ever lost)", () => {
       parts: 1,
       snapshots: [{ id: "a".repeat(64), shortId: "aaaaaaaa", time: 1, hostname: "h", paths: ["/etc"], tags: [] }],
     };
-    await expect(core.jobs.applySnapshotsReport(hostId, report)).rejects.toThrow();
-    await core.jobs.reconcileRunning(hostId, []);
+    await expect(core.reports.applySnapshots(hostId, report)).rejects.toThrow();
+    core.reports.onHeartbeat(hostId);
     expect(sent.filter((m) => m.type === "rpc.request").map((m) => m.payload)).toMatchObject([
       { method: "reports.resend" },
     ]);
     // Not again within the resend interval.
-    await core.jobs.reconcileRunning(hostId, []);
+    core.reports.onHeartbeat(hostId);
     expect(sent.filter((m) => m.type === "rpc.request")).toHaveLength(1);
     await core.db.run(sql.raw("DROP TRIGGER fail_snapshots"));
-    await core.jobs.applySnapshotsReport(hostId, { ...report, reportId: "r2" });
+    await core.reports.applySnapshots(hostId, { ...report, reportId: "r2" });
     const [host] = await core.db.select().from(hosts).where(eq(hosts.id, hostId));
     expect(host?.snapshotCount).toBe(1);
   });
@@ -368,7 +369,7 @@ describe("connect work", () => {
       unaccountedSchedules: false,
     });
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     const schedule = await core.schedules.create(
       hostId,
       { cron: "0 3 * * *", enabled: true, sourceGroupIds: [group.id] },
@@ -391,7 +392,7 @@ describe("connect work", () => {
       pendingRuns: true,
       unaccountedSchedules: true,
     });
-    await core.jobs.applyEvent(
+    await core.jobEvents.apply(
       hostId,
       event("job.finished", { jobId, seq: 1, status: "succeeded", exitCode: 0, error: null, summary: null }),
     );
@@ -404,7 +405,7 @@ describe("heartbeats", () => {
     const other = newId();
     await core.db.insert(hosts).values({ id: other, name: "web-02", status: "offline" });
     const live = new Set([hostId, other]);
-    core.hosts.setAgentLink({ isConnected: (id) => live.has(id) });
+    isConnected = (id) => live.has(id);
     await core.hosts.recordHeartbeat(hostId);
     await core.hosts.recordHeartbeat(other);
     // web-02's agent goes away before the coalesced write.
@@ -421,41 +422,41 @@ describe("heartbeats", () => {
 describe("interrupted jobs", () => {
   it("marks a running job interrupted when the agent's heartbeat no longer lists it", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
-    await core.jobs.applyEvent(hostId, event("job.started", { jobId, seq: 1, kind: "backup" }));
-    await core.jobs.reconcileRunning(hostId, [jobId]);
+    const { jobId } = await core.runNow.backup(group.id, operator);
+    await core.jobEvents.apply(hostId, event("job.started", { jobId, seq: 1, kind: "backup" }));
+    await core.jobEvents.reconcileRunning(hostId, [jobId]);
     expect((await core.jobs.get(jobId)).status).toBe("running");
-    await core.jobs.reconcileRunning(hostId, []);
+    await core.jobEvents.reconcileRunning(hostId, []);
     expect((await core.jobs.get(jobId)).status).toBe("interrupted");
     // The next backup is allowed.
-    await expect(core.jobs.runBackup(group.id, operator)).resolves.toBeTruthy();
+    await expect(core.runNow.backup(group.id, operator)).resolves.toBeTruthy();
   });
 
   it("still reconciles a host whose earlier heartbeats found it idle once a job is dispatched", async () => {
     const group = await backupGroup();
     // Idle heartbeats: the second one is answered from memory, without a query.
-    await core.jobs.reconcileRunning(hostId, []);
-    await core.jobs.reconcileRunning(hostId, []);
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
-    await core.jobs.applyEvent(hostId, event("job.started", { jobId, seq: 1, kind: "backup" }));
-    await core.jobs.reconcileRunning(hostId, []);
+    await core.jobEvents.reconcileRunning(hostId, []);
+    await core.jobEvents.reconcileRunning(hostId, []);
+    const { jobId } = await core.runNow.backup(group.id, operator);
+    await core.jobEvents.apply(hostId, event("job.started", { jobId, seq: 1, kind: "backup" }));
+    await core.jobEvents.reconcileRunning(hostId, []);
     expect((await core.jobs.get(jobId)).status).toBe("interrupted");
   });
 
   it("cancels an orphan whose agent is away, and interrupts jobs past the lease", async () => {
     const group = await backupGroup();
-    const { jobId } = await core.jobs.runBackup(group.id, operator);
+    const { jobId } = await core.runNow.backup(group.id, operator);
     connected = false;
-    expect(await core.jobs.cancel(jobId, operator)).toEqual({ sentToAgent: false });
+    expect(await core.dispatcher.cancel(jobId, operator)).toEqual({ sentToAgent: false });
     expect((await core.jobs.get(jobId)).status).toBe("cancelled");
 
     connected = true;
-    const second = await core.jobs.runBackup(group.id, operator);
+    const second = await core.runNow.backup(group.id, operator);
     await core.db
       .update(hosts)
       .set({ status: "offline", lastSeenAt: new Date(Date.now() - 3_600_000) })
       .where(eq(hosts.id, hostId));
-    expect(await core.jobs.sweepLeases(600_000)).toBe(1);
+    expect(await core.jobEvents.sweepLeases(600_000)).toBe(1);
     expect((await core.jobs.get(second.jobId)).status).toBe("interrupted");
   });
 });

@@ -29,7 +29,11 @@ beforeAll(async () => {
   });
   await migrateDatabase(handle.db, MIGRATIONS);
   close = handle.close;
-  core = createCore({ db: handle.db, secrets: new SecretBox(Buffer.alloc(32, 3)) });
+  core = createCore({
+    db: handle.db,
+    secrets: new SecretBox(Buffer.alloc(32, 3)),
+    agents: { isConnected: () => true, send: () => true },
+  });
   hostId = newId();
   await handle.db.insert(hosts).values({ id: hostId, name: "h", status: "online" });
   const op = { kind: "user" as const, id: "u", name: "op" };
@@ -38,9 +42,6 @@ beforeAll(async () => {
   scheduleId = (
     await core.schedules.create(hostId, { cron: "0 2 * * *", enabled: true, sourceGroupIds: [group.id] }, op)
   ).id;
-  const link = { isConnected: () => true, send: () => true };
-  core.jobs.setAgentLink(link);
-  core.maintenance.setAgentLink(link);
   // ANALYZE-free plans are what a fresh install gets; they must already be right.
   explain = async (sql, params) => {
     const res = await handle.client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args: params as never });
@@ -85,7 +86,7 @@ describe("query plans at fleet scale", () => {
     ["repo overview", () => core.maintenance.overview(hostId)],
     ["maintenance tick", () => core.maintenance.tick()],
     ["a schedule fire", () => core.schedules.fire(hostId, scheduleId, Date.parse("2026-01-01T02:00:00Z"))],
-    ["a dispatch", () => core.jobs.runBackup(groupId, { kind: "user", id: "u", name: "op" }, { queue: true })],
+    ["a dispatch", () => core.runNow.backup(groupId, { kind: "user", id: "u", name: "op" }, { queue: true })],
     ["an agent's hello: what it needs", () => connectWork(core.db, hostId, Date.now())],
   ];
 

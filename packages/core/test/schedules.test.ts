@@ -56,7 +56,6 @@ beforeEach(async () => {
   close = handle.close;
   db = handle.db;
   clock = Date.parse("2026-03-27T12:00:00Z");
-  core = createCore({ db, secrets: new SecretBox(Buffer.alloc(32, 3)), now: () => clock });
   sent = [];
   connected = true;
   const link: AgentLink = {
@@ -67,8 +66,7 @@ beforeEach(async () => {
       return true;
     },
   };
-  core.jobs.setAgentLink(link);
-  core.maintenance.setAgentLink(link);
+  core = createCore({ db, secrets: new SecretBox(Buffer.alloc(32, 3)), now: () => clock, agents: link });
   hostId = newId();
   await db.insert(hosts).values({ id: hostId, name: "web-01", status: "online", timezone: "Europe/Berlin" });
   await db.insert(hostCredentials).values({
@@ -106,7 +104,7 @@ async function finishAll(status: "succeeded" | "failed" = "succeeded") {
       .from(jobs)
       .where(and(eq(jobs.hostId, hostId), eq(jobs.status, "queued")));
     if (!active.length) return;
-    for (const j of active) await core.jobs.applyEvent(hostId, finished(j.id, status));
+    for (const j of active) await core.jobEvents.apply(hostId, finished(j.id, status));
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -266,10 +264,11 @@ describe("offline hosts and missed runs", () => {
     clock = slot + 10_000;
     expect(await core.schedules.fire(hostId, s.id, slot + 10_000)).toHaveLength(0);
     const first = (await backups())[0];
-    await core.jobs.applyEvent(hostId, finished(first?.id ?? "", "succeeded"));
+    await core.jobEvents.apply(hostId, finished(first?.id ?? "", "succeeded"));
     await new Promise((r) => setTimeout(r, 20));
     expect(sent.filter((m) => m.type === "command.run")).toHaveLength(2);
-    expect(sent[1]?.payload.params).toMatchObject({ tags: ["home"] });
+    // (schedule.set went out too: the schedule's creation is pushed to the connected agent.)
+    expect(sent.filter((m) => m.type === "command.run")[1]?.payload.params).toMatchObject({ tags: ["home"] });
   });
 });
 
@@ -348,7 +347,7 @@ describe("source groups", () => {
     expect(raw?.preHookEnc?.toString("latin1")).not.toContain("pg_dump");
     expect(a).toMatchObject({ hasPreHook: true, hasPostHook: true });
     expect(JSON.stringify(await core.sources.list(hostId))).not.toContain("pg_dump");
-    const { jobId } = await core.jobs.runBackup(a.id, operator);
+    const { jobId } = await core.runNow.backup(a.id, operator);
     const run = sent.find((m) => m.type === "command.run");
     expect(run?.payload.params).toMatchObject({
       hooks: { pre: "pg_dump -U app > /var/lib/db/dump.sql", post: "rm -f /var/lib/db/dump.sql", timeoutSeconds: 300 },
@@ -392,7 +391,7 @@ describe("maintenance", () => {
   it("forget runs once per group with its own retention and tag; groups without one are skipped", async () => {
     const a = await group("etc", ["/etc"], { retention: { ...NONE, keepLast: 2 } });
     await group("home", ["/home"]);
-    const r = await core.maintenance.runForget(hostId, null, operator);
+    const r = await core.runNow.forget(hostId, null, operator);
     expect(r.skipped).toEqual(["home"]);
     expect(r.jobIds).toHaveLength(1);
     const run = sent.find((m) => m.type === "command.run");
@@ -410,7 +409,7 @@ describe("maintenance", () => {
   it("prune carries the admin credential in the command only; check the subset; bandwidth caps ride along", async () => {
     await core.hosts.updateAdminCredentials(hostId, { username: "admin", password: "admin-pw-123" }, operator);
     await core.maintenance.updateBandwidth(hostId, { uploadKbps: 512, downloadKbps: null }, operator);
-    const { jobId } = await core.maintenance.runPrune(hostId, operator);
+    const { jobId } = await core.runNow.prune(hostId, operator);
     const prune = sent.find((m) => m.type === "command.run");
     expect(prune?.payload).toMatchObject({
       kind: "prune",
@@ -424,17 +423,17 @@ describe("maintenance", () => {
     expect(JSON.stringify(await core.hosts.credentialsFor(hostId))).not.toContain("admin-pw-123");
     expect(await core.hosts.redactedCredentials(hostId)).toMatchObject({ admin: { username: "admin" } });
     await finishAll();
-    await core.maintenance.runCheck(hostId, operator, 10);
+    await core.runNow.check(hostId, operator, 10);
     expect(sent.at(-1)?.payload).toMatchObject({ kind: "check", params: { readDataSubset: "10%" } });
     await finishAll();
-    await core.maintenance.runUnlock(hostId, operator);
+    await core.runNow.unlock(hostId, operator);
     expect(sent.at(-1)?.payload).toMatchObject({ kind: "unlock", params: { removeAll: false } });
   });
 
   it("a per-run bandwidth override wins over the host's caps", async () => {
     const a = await group("etc", ["/etc"]);
     await core.maintenance.updateBandwidth(hostId, { uploadKbps: 512, downloadKbps: 2048 }, operator);
-    await core.jobs.runBackup(a.id, operator, { limits: { uploadKbps: 64, downloadKbps: null } });
+    await core.runNow.backup(a.id, operator, { limits: { uploadKbps: 64, downloadKbps: null } });
     expect(sent.at(-1)?.payload.limits).toEqual({ uploadKbps: 64, downloadKbps: null });
   });
 
@@ -469,14 +468,14 @@ describe("maintenance", () => {
 
   it("a job failing on a lock raises the stale-lock banner; a successful unlock clears it", async () => {
     const a = await group("etc", ["/etc"]);
-    const { jobId } = await core.jobs.runBackup(a.id, operator);
-    await core.jobs.applyEvent(
+    const { jobId } = await core.runNow.backup(a.id, operator);
+    await core.jobEvents.apply(
       hostId,
       finished(jobId, "failed", "unable to create lock in backend: repository is already locked by PID 4242 on web-01"),
     );
     expect((await core.maintenance.overview(hostId)).lock?.error).toMatch(/already locked by PID 4242/);
-    const unlock = await core.maintenance.runUnlock(hostId, operator);
-    await core.jobs.applyEvent(hostId, finished(unlock.jobId, "succeeded"));
+    const unlock = await core.runNow.unlock(hostId, operator);
+    await core.jobEvents.apply(hostId, finished(unlock.jobId, "succeeded"));
     expect((await core.maintenance.overview(hostId)).lock).toBeNull();
   });
 });

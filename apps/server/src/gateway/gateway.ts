@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { type AgentLink, type Core, connectWork } from "@restic-manager/core";
+import { type AgentChannel, AgentRegistry, type Core } from "@restic-manager/core";
 import { describeStorageFailure, storageFailureOf } from "@restic-manager/db";
 import {
   AGENT_SUBPROTOCOL,
@@ -52,6 +52,8 @@ export const DEFAULT_MAX_PENDING_UPGRADES_PER_ADDRESS = 256;
 
 interface AgentConnection {
   hostId: string;
+  /** Registered in the core's agent registry once hello is done. */
+  channel: AgentChannel;
   hostName: string;
   socket: WebSocket;
   helloDone: boolean;
@@ -68,10 +70,11 @@ export interface GatewayStats {
   refusedUpgrades: number;
 }
 
-export class AgentGateway implements AgentLink {
+export class AgentGateway {
   readonly #wss: WebSocketServer;
   readonly #connections = new Map<string, AgentConnection>();
   readonly #rpc = new RpcTable();
+  readonly #registry: AgentRegistry;
   readonly #log: Logger;
   readonly #heartbeatSeconds: number;
   readonly #helloTimeoutMs: number;
@@ -106,11 +109,12 @@ export class AgentGateway implements AgentLink {
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(AGENT_SUBPROTOCOL) ? AGENT_SUBPROTOCOL : false),
     });
-    const { events } = options.core;
+    if (!(options.core.agents instanceof AgentRegistry)) {
+      throw new Error("the gateway fills the core's agent registry: build the core without an agents link");
+    }
+    this.#registry = options.core.agents;
     this.#unsubscribe.push(
-      events.on("host.revoked", ({ hostId }) => this.#close(hostId, CLOSE_CODES.REVOKED, "host revoked")),
-      events.on("host.credentials_changed", ({ hostId }) => void this.#pushConfig(hostId)),
-      events.on("host.schedules_changed", ({ hostId }) => void this.#pushSchedules(hostId)),
+      options.core.events.on("host.revoked", ({ hostId }) => this.#close(hostId, CLOSE_CODES.REVOKED, "host revoked")),
     );
   }
 
@@ -134,15 +138,12 @@ export class AgentGateway implements AgentLink {
   }
 
   isConnected(hostId: string): boolean {
-    return this.#connections.get(hostId)?.helloDone === true;
+    return this.#registry.isConnected(hostId);
   }
 
   /** Sends a message to a connected host; false when it is not connected. */
   send<T extends ServerMessageType>(hostId: string, type: T, payload: ServerPayload<T>): boolean {
-    const conn = this.#connections.get(hostId);
-    if (!conn?.helloDone || conn.socket.readyState !== WebSocket.OPEN) return false;
-    conn.socket.send(createServerMessage(type, payload));
-    return true;
+    return this.#registry.send(hostId, type, payload);
   }
 
   /** Request/response over the socket, e.g. tree browsing. Rejects with RpcError. */
@@ -229,6 +230,13 @@ export class AgentGateway implements AgentLink {
     }
     const conn: AgentConnection = {
       hostId: host.id,
+      channel: {
+        send: (type, payload) => {
+          if (socket.readyState !== WebSocket.OPEN) return false;
+          socket.send(createServerMessage(type, payload));
+          return true;
+        },
+      },
       hostName: host.name,
       socket,
       helloDone: false,
@@ -269,6 +277,7 @@ export class AgentGateway implements AgentLink {
     });
     socket.on("close", (code, reason) => {
       clearTimeout(helloTimer);
+      this.#registry.unregister(conn.hostId, conn.channel);
       this.#rpc.failHost(conn.hostId, "the agent disconnected");
       if (this.#connections.get(conn.hostId) === conn) {
         this.#connections.delete(conn.hostId);
@@ -297,7 +306,7 @@ export class AgentGateway implements AgentLink {
           this.#log.warn({ hostId: conn.hostId, protocol: hello.protocolVersion }, "refused an old agent");
           return;
         }
-        const held = await core.hosts.recordHello(conn.hostId, hello);
+        const held = await core.sessions.hello(conn.hostId, hello);
         conn.helloDone = true;
         conn.socket.send(
           createServerMessage("hello.ok", {
@@ -307,40 +316,30 @@ export class AgentGateway implements AgentLink {
             heartbeatIntervalSeconds: this.#heartbeatSeconds,
           }),
         );
+        if (this.#connections.get(conn.hostId) === conn) this.#registry.register(conn.hostId, conn.channel);
         this.#log.info(
           { hostId: conn.hostId, agent: hello.agentVersion, restic: hello.restic.version, remote: conn.remote },
           "agent connected",
         );
-        // A reconnecting agent that holds the current config and schedules is not sent them again
-        // (10k agents back after a console restart would be 20k pushes, acks and writes).
-        if (!held.configCurrent) await this.#pushConfig(conn.hostId);
-        if (!held.schedulesCurrent) await this.#pushSchedules(conn.hostId);
-        // Back online: what waited for this host starts now, one job after another. One read says
-        // which of these have anything to do.
-        const work = await connectWork(core.db, conn.hostId, Date.now());
-        if (!work.initialised) await core.jobs.ensureInitialised(conn.hostId);
-        if (work.activeJobs) await core.jobs.dispatchNext(conn.hostId);
-        if (work.unaccountedSchedules) await core.schedules.account({ hostId: conn.hostId, untilNow: true });
-        if (work.unaccountedSchedules || work.pendingRuns) await core.schedules.drainPending({ hostId: conn.hostId });
+        await core.sessions.connected(conn.hostId, held);
         return;
       }
       case "heartbeat":
-        await core.hosts.recordHeartbeat(conn.hostId);
-        await core.jobs.reconcileRunning(conn.hostId, message.payload.runningJobIds, message.payload.heldJobIds);
+        await core.sessions.heartbeat(conn.hostId, message.payload);
         return;
       case "job.started":
       case "job.progress":
       case "log.stream":
       case "job.finished": {
-        const ack = await core.jobs.applyEvent(conn.hostId, message);
+        const ack = await core.jobEvents.apply(conn.hostId, message);
         if (ack !== null) this.send(conn.hostId, "job.ack", { jobId: message.payload.jobId, seq: ack });
         return;
       }
       case "snapshots.report":
-        await core.jobs.applySnapshotsReport(conn.hostId, message.payload);
+        await core.reports.applySnapshots(conn.hostId, message.payload);
         return;
       case "repo.stats":
-        await core.jobs.applyRepoStats(conn.hostId, message.payload);
+        await core.reports.applyRepoStats(conn.hostId, message.payload);
         return;
       case "config.ack":
         if (message.payload.error) {
@@ -384,20 +383,6 @@ export class AgentGateway implements AgentLink {
         );
         return;
     }
-  }
-
-  async #pushConfig(hostId: string): Promise<void> {
-    const conn = this.#connections.get(hostId);
-    if (!conn?.helloDone) return;
-    const config = await this.options.core.hosts.credentialsFor(hostId);
-    if (config) this.send(hostId, "config.update", config);
-  }
-
-  async #pushSchedules(hostId: string): Promise<void> {
-    const conn = this.#connections.get(hostId);
-    if (!conn?.helloDone) return;
-    const set = await this.options.core.schedules.scheduleSetFor(hostId);
-    if (set) this.send(hostId, "schedule.set", set);
   }
 
   #protocolError(conn: AgentConnection, reason: string, detail: string): void {

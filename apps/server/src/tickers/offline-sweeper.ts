@@ -20,7 +20,7 @@ export function startOfflineSweeper(
     try {
       const changed = await core.hosts.sweepOffline(offlineAfterMs);
       if (changed.length) log.info({ hosts: changed.length }, "marked silent hosts offline");
-      const interrupted = await core.jobs.sweepLeases(jobLeaseMs);
+      const interrupted = await core.jobEvents.sweepLeases(jobLeaseMs);
       if (interrupted) log.warn({ jobs: interrupted }, "interrupted jobs whose agent stayed away past the lease");
     } catch (e) {
       log.error({ err: e }, "offline sweep failed");

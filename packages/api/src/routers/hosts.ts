@@ -43,7 +43,7 @@ export const hostsRouter = router({
     )
     .query(async ({ ctx, input }) => {
       const host = await ctx.core.hosts.get(input.hostId);
-      const rows = await ctx.core.jobs.snapshots(input.hostId, input);
+      const rows = await ctx.core.reports.snapshots(input.hostId, input);
       return { rows, total: host.snapshotCount };
     }),
 
@@ -54,7 +54,7 @@ export const hostsRouter = router({
 
   reinit: operatorProcedure
     .input(z.object({ hostId: ZId, confirmName: z.string().max(255) }))
-    .mutation(({ ctx, input }) => ctx.core.jobs.reinit(input.hostId, input.confirmName, actorOf(ctx))),
+    .mutation(({ ctx, input }) => ctx.core.runNow.reinit(input.hostId, input.confirmName, actorOf(ctx))),
 
   remove: adminProcedure
     .input(z.object({ hostId: ZId, confirmName: z.string().max(255) }))

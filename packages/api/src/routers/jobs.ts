@@ -26,7 +26,7 @@ function sharedEvent(source: object, make: () => JobStreamEvent): JobStreamEvent
 
 /** What the live job page receives, in order. */
 export type JobStreamEvent =
-  | { type: "job"; job: Awaited<ReturnType<import("@restic-manager/core").JobService["get"]>> }
+  | { type: "job"; job: Awaited<ReturnType<import("@restic-manager/core").JobQueries["get"]>> }
   | { type: "logs"; lines: JobLogLine[] }
   | { type: "progress"; progress: Record<string, unknown> };
 
@@ -52,11 +52,11 @@ export const jobsRouter = router({
 
   runBackup: operatorProcedure
     .input(z.object({ groupId: ZId }))
-    .mutation(({ ctx, input }) => ctx.core.jobs.runBackup(input.groupId, actorOf(ctx))),
+    .mutation(({ ctx, input }) => ctx.core.runNow.backup(input.groupId, actorOf(ctx))),
 
   cancel: operatorProcedure
     .input(z.object({ jobId: ZId }))
-    .mutation(({ ctx, input }) => ctx.core.jobs.cancel(input.jobId, actorOf(ctx))),
+    .mutation(({ ctx, input }) => ctx.core.dispatcher.cancel(input.jobId, actorOf(ctx))),
 
   /**
    * A job as it runs, for scripts: the job, its whole log so far, then every new line, progress

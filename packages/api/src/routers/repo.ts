@@ -53,17 +53,17 @@ export const repoRouter = router({
 
   runForget: operatorProcedure
     .input(z.object({ hostId: ZId, groupId: ZId.optional() }))
-    .mutation(({ ctx, input }) => ctx.core.maintenance.runForget(input.hostId, input.groupId ?? null, actorOf(ctx))),
+    .mutation(({ ctx, input }) => ctx.core.runNow.forget(input.hostId, input.groupId ?? null, actorOf(ctx))),
 
   runPrune: operatorProcedure
     .input(host)
-    .mutation(({ ctx, input }) => ctx.core.maintenance.runPrune(input.hostId, actorOf(ctx))),
+    .mutation(({ ctx, input }) => ctx.core.runNow.prune(input.hostId, actorOf(ctx))),
 
   runCheck: operatorProcedure
     .input(z.object({ hostId: ZId, subsetPct: z.number().int().min(0).max(100).optional() }))
-    .mutation(({ ctx, input }) => ctx.core.maintenance.runCheck(input.hostId, actorOf(ctx), input.subsetPct)),
+    .mutation(({ ctx, input }) => ctx.core.runNow.check(input.hostId, actorOf(ctx), input.subsetPct)),
 
   runUnlock: operatorProcedure
     .input(host)
-    .mutation(({ ctx, input }) => ctx.core.maintenance.runUnlock(input.hostId, actorOf(ctx))),
+    .mutation(({ ctx, input }) => ctx.core.runNow.unlock(input.hostId, actorOf(ctx))),
 });

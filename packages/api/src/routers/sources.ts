@@ -49,6 +49,6 @@ export const sourcesRouter = router({
   runNow: operatorProcedure
     .input(z.object({ groupId: ZId, limits: ZBandwidth.optional() }))
     .mutation(({ ctx, input }) =>
-      ctx.core.jobs.runBackup(input.groupId, actorOf(ctx), input.limits ? { limits: input.limits } : {}),
+      ctx.core.runNow.backup(input.groupId, actorOf(ctx), input.limits ? { limits: input.limits } : {}),
     ),
 });

@@ -21,7 +21,7 @@
 import { type Database, jobLogs, jobs, type Transaction } from "@restic-manager/db";
 import type { AgentMessage } from "@restic-manager/protocol";
 import { inArray, sql } from "drizzle-orm";
-import type { EventBus, JobLogLine } from "./events.js";
+import type { EventBus, JobLogLine } from "../events.js";
 
 export type IngestFrame = Extract<AgentMessage, { type: "job.progress" | "log.stream" }>;
 
