@@ -13,7 +13,7 @@
  * after the transaction holding its frame committed.
  */
 import { type Database, jobLogs, jobs, type Transaction } from "@restic-manager/db";
-import type { AgentMessage } from "@restic-manager/protocol";
+import type { AgentMessage, JobProgress } from "@restic-manager/protocol";
 import { inArray, sql } from "drizzle-orm";
 import type { EventBus, JobLogLine } from "./events.js";
 
@@ -42,7 +42,7 @@ interface JobState {
   logLines: number;
   logBytes: number;
   logTruncated: boolean;
-  progress?: Record<string, unknown>;
+  progress?: JobProgress;
   dirty: boolean;
   /** Lines accepted in this batch, in order. */
   rows: JobLogLine[];
@@ -100,7 +100,7 @@ export class LogIngest {
 
   /** Applies a batch in one transaction; returns what to emit once it committed. */
   async #commit(batch: Pending[]): Promise<() => void> {
-    const progressEvents: { jobId: string; progress: Record<string, unknown> }[] = [];
+    const progressEvents: { jobId: string; progress: JobProgress }[] = [];
     const states = new Map<string, JobState>();
     await this.db.transaction(async (tx) => {
       await this.#load(tx, [...new Set(batch.map((p) => p.frame.payload.jobId))], states);
