@@ -18,18 +18,18 @@ import {
 import type * as React from "react";
 import { useState } from "react";
 import { toast } from "sonner";
-import { ConfirmActionDialog } from "../../components/confirm-action-dialog";
-import { EmptyState } from "../../components/empty-state";
-import { FormField } from "../../components/form-field";
-import { ErrorState } from "../../components/status-screens";
-import { TableSkeleton } from "../../components/table-skeleton";
-import { describeError } from "../../lib/errors";
-import { useTRPC } from "../../lib/trpc";
-import { type FieldErrors, formValues, optionalNumber } from "../../lib/validation";
-import { hasRole, useCurrentUser } from "../auth/current-user";
-import { useRunBackup } from "./run-backup";
+import { ConfirmActionDialog } from "../../../components/confirm-action-dialog";
+import { EmptyState } from "../../../components/empty-state";
+import { FormField } from "../../../components/form-field";
+import { ErrorState } from "../../../components/status-screens";
+import { TableSkeleton } from "../../../components/table-skeleton";
+import { describeError } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
+import { type FieldErrors, formValues, optionalNumber } from "../../../lib/validation";
+import { hasRole, useCurrentUser } from "../../auth/current-user";
+import { useRunBackup } from "../run-backup";
+import type { Host, SourceGroup } from "../types";
 import { SourceGroupForm } from "./source-group-form";
-import type { Host, SourceGroup } from "./types";
 
 /** What this host backs up: its source groups, each with its own Run now; `edit` shows a group's form. */
 export function SourcesTab({ host, edit }: { host: Host; edit?: string | undefined }) {

@@ -11,14 +11,14 @@ import { ShieldAlertIcon, TriangleAlertIcon } from "lucide-react";
 import type * as React from "react";
 import { useState } from "react";
 import { toast } from "sonner";
-import { FormField } from "../../components/form-field";
-import { ErrorState } from "../../components/status-screens";
-import { describeError, errorCode } from "../../lib/errors";
-import { useTRPC } from "../../lib/trpc";
-import { useDebouncedValue } from "../../lib/use-debounced";
-import { type FieldErrors, fieldErrorsOf, formValues, optionalNumber } from "../../lib/validation";
-import { FormSection, TabFormFooter, TabFormHeader } from "./tab-form";
-import type { Host } from "./types";
+import { FormField } from "../../../components/form-field";
+import { ErrorState } from "../../../components/status-screens";
+import { describeError, errorCode } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
+import { useDebouncedValue } from "../../../lib/use-debounced";
+import { type FieldErrors, fieldErrorsOf, formValues, optionalNumber } from "../../../lib/validation";
+import { FormSection, TabFormFooter, TabFormHeader } from "../tab-form";
+import type { Host } from "../types";
 
 /** One entry per line; blank lines and surrounding spaces do not count. */
 export function linesOf(text: string | undefined): string[] {
