@@ -14,6 +14,11 @@ import { type FieldErrors, formValues, readBandwidthLimits } from "../../../lib/
 import type { Host } from "../types";
 import type { Overview } from "./overview";
 
+const CAPS = [
+  { name: "uploadKbps", id: "bandwidth-up", label: "Upload (KB/s)" },
+  { name: "downloadKbps", id: "bandwidth-down", label: "Download (KB/s)" },
+] as const;
+
 /** Host-wide upload and download caps for every restic run. */
 export function BandwidthCard({ host, overview, canEdit }: { host: Host; overview: Overview; canEdit: boolean }) {
   const trpc = useTRPC();
@@ -48,32 +53,21 @@ export function BandwidthCard({ host, overview, canEdit }: { host: Host; overvie
       </CardHeader>
       <form onSubmit={onSubmit} noValidate aria-label="Bandwidth caps" className="grid gap-5">
         <fieldset disabled={!canEdit} className="grid items-start gap-5 px-6 sm:grid-cols-2">
-          <FormField id="bandwidth-up" label="Upload (KB/s)" error={errors.uploadKbps}>
-            {(aria) => (
-              <Input
-                {...aria}
-                name="uploadKbps"
-                defaultValue={value(overview.bandwidth.uploadKbps)}
-                placeholder="No limit"
-                inputMode="numeric"
-                autoComplete="off"
-                className="tabular-nums"
-              />
-            )}
-          </FormField>
-          <FormField id="bandwidth-down" label="Download (KB/s)" error={errors.downloadKbps}>
-            {(aria) => (
-              <Input
-                {...aria}
-                name="downloadKbps"
-                defaultValue={value(overview.bandwidth.downloadKbps)}
-                placeholder="No limit"
-                inputMode="numeric"
-                autoComplete="off"
-                className="tabular-nums"
-              />
-            )}
-          </FormField>
+          {CAPS.map(({ name, id, label }) => (
+            <FormField key={name} id={id} label={label} error={errors[name]}>
+              {(aria) => (
+                <Input
+                  {...aria}
+                  name={name}
+                  defaultValue={value(overview.bandwidth[name])}
+                  placeholder="No limit"
+                  inputMode="numeric"
+                  autoComplete="off"
+                  className="tabular-nums"
+                />
+              )}
+            </FormField>
+          ))}
           <div className="empty:hidden sm:col-span-2">
             <FormAlert title="Could not save the caps" message={update.error ? describeError(update.error) : null} />
           </div>

@@ -28,10 +28,24 @@ export const useRunUnlock = () => useRunRepoJob("runUnlock", "unlock");
 const spinner = (pending: boolean) =>
   pending ? <LoaderCircleIcon className="animate-spin" aria-hidden="true" /> : <PlayIcon aria-hidden="true" />;
 
+/** Forget or prune: the button opens the Run now dialog. */
+function AskFirst({ kind, hostId, label }: { kind: "forget" | "prune"; hostId: string; label: string }) {
+  const run = useRunNow(kind, { hostId });
+  return (
+    <RunNowDialog
+      run={run}
+      trigger={
+        <Button variant="outline" size="sm" disabled={run.mutation.isPending}>
+          {spinner(run.mutation.isPending)}
+          {label}
+        </Button>
+      }
+    />
+  );
+}
+
 /** Maintenance on demand: forget and prune ask first (see run-now-dialog.tsx), check and unlock do not. */
 export function RunNowCard({ host, overview }: { host: Host; overview: Overview }) {
-  const forget = useRunNow("forget", { hostId: host.id });
-  const prune = useRunNow("prune", { hostId: host.id });
   const check = useRunRepoJob("runCheck", "check");
   const unlock = useRunUnlock();
 
@@ -42,24 +56,8 @@ export function RunNowCard({ host, overview }: { host: Host; overview: Overview 
         <CardDescription>Maintenance jobs on demand; each opens its live log.</CardDescription>
       </CardHeader>
       <CardContent className="grid grid-cols-2 gap-2">
-        <RunNowDialog
-          run={forget}
-          trigger={
-            <Button variant="outline" size="sm" disabled={forget.mutation.isPending}>
-              {spinner(forget.mutation.isPending)}
-              Forget
-            </Button>
-          }
-        />
-        <RunNowDialog
-          run={prune}
-          trigger={
-            <Button variant="outline" size="sm" disabled={prune.mutation.isPending}>
-              {spinner(prune.mutation.isPending)}
-              Prune
-            </Button>
-          }
-        />
+        <AskFirst kind="forget" hostId={host.id} label="Forget" />
+        <AskFirst kind="prune" hostId={host.id} label="Prune" />
         <Button
           variant="outline"
           size="sm"
