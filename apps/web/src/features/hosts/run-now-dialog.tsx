@@ -186,7 +186,7 @@ export function RunNowDialog<K extends RunNowKind>({ run, trigger }: { run: RunN
       onConfirm={onConfirm}
     >
       {config.fields && (
-        <div className="grid grid-cols-2 gap-3">
+        <div className="grid grid-cols-2 items-start gap-3">
           {config.fields.map((field) => (
             <FormField key={field.name} id={`${fieldId}-${field.name}`} label={field.label} error={errors[field.name]}>
               {(aria) => <Input {...aria} name={field.name} inputMode="numeric" autoComplete="off" />}
