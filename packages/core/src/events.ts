@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { JobProgress } from "@restic-manager/protocol";
 
 /** What happened inside the console that another part (gateway, live views) reacts to. */
 export interface DomainEvents {
@@ -15,7 +16,7 @@ export interface DomainEvents {
   /** Log lines of a job were committed, in order. */
   "job.logs": { jobId: string; lines: JobLogLine[] };
   /** A job's latest progress. Not every update is persisted before it is published. */
-  "job.progress": { jobId: string; progress: Record<string, unknown> };
+  "job.progress": { jobId: string; progress: JobProgress };
   /** The host's schedule set changed (a connected agent gets schedule.set) or its agent acked one. */
   "host.schedules_changed": { hostId: string };
   /** Host settings shown on its pages changed (bandwidth, maintenance, pending runs). */

@@ -6,6 +6,7 @@
  * columns can bind their row id as additional authenticated data); times are epoch
  * milliseconds; columns ending in `_enc` hold AES-256-GCM blobs from core/secrets.
  */
+import type { JobProgress } from "@restic-manager/protocol";
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -253,7 +254,7 @@ export const jobs = sqliteTable(
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
     stats: text("stats", { mode: "json" }).$type<Record<string, unknown>>(),
     /** Latest job.progress payload, so a page opened mid-job shows where it is. */
-    progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
+    progress: text("progress", { mode: "json" }).$type<JobProgress>(),
     exitCode: integer("exit_code"),
     error: text("error"),
     /** Highest agent event seq applied; replays at or below it are acknowledged and dropped. */

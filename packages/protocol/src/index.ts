@@ -401,6 +401,9 @@ export const ZJobProgress = message(
   }),
 );
 
+/** A job's progress as the agent reports it; the console stores and forwards it unchanged. */
+export type JobProgress = z.infer<typeof ZJobProgress>["payload"];
+
 export const LOG_STREAMS = ["stdout", "stderr", "system"] as const;
 export const ZLogLine = z.object({
   at: ZEpochMs,

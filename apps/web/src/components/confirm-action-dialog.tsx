@@ -24,8 +24,9 @@ export interface MutationState {
 
 /**
  * "Are you sure?" before an action: the trigger opens it, the confirm button runs `onConfirm`
- * with a function that closes the dialog. It stays open until the server agrees, and shows
- * the server's refusal inside, where the operator is looking.
+ * with a function that closes the dialog (and the dialog's form, for fields passed as
+ * children). It stays open until the server agrees, and shows the server's refusal inside,
+ * where the operator is looking.
  */
 export function ConfirmActionDialog({
   trigger,
@@ -45,10 +46,10 @@ export function ConfirmActionDialog({
   confirmLabel: string;
   errorTitle: string;
   mutation: MutationState;
-  onConfirm: (close: () => void) => void;
+  onConfirm: (close: () => void, form: HTMLFormElement) => void;
   variant?: "destructive" | "default";
   cancelLabel?: string;
-  /** Extra content between the description and the buttons. */
+  /** Extra content between the description and the buttons (fields are read from `form`). */
   children?: React.ReactNode;
 }) {
   const [open, setOpen] = useState(false);
@@ -60,20 +61,30 @@ export function ConfirmActionDialog({
     <AlertDialog open={open} onOpenChange={onOpenChange}>
       <AlertDialogTrigger asChild>{trigger}</AlertDialogTrigger>
       <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>{title}</AlertDialogTitle>
-          <AlertDialogDescription>{description}</AlertDialogDescription>
-        </AlertDialogHeader>
-        {children}
-        <FormAlert title={errorTitle} message={mutation.error ? describeError(mutation.error) : null} />
-        <AlertDialogFooter>
-          <AlertDialogCancel>{cancelLabel}</AlertDialogCancel>
-          {/* A plain button, not AlertDialogAction: the dialog stays open until the server agrees. */}
-          <Button variant={variant} disabled={mutation.isPending} onClick={() => onConfirm(() => onOpenChange(false))}>
-            {mutation.isPending && <LoaderCircleIcon className="animate-spin" aria-hidden="true" />}
-            {confirmLabel}
-          </Button>
-        </AlertDialogFooter>
+        {/* `contents`: the form adds Enter-to-confirm for fields, not a box to the layout. */}
+        <form
+          className="contents"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            onConfirm(() => onOpenChange(false), event.currentTarget);
+          }}
+        >
+          <AlertDialogHeader>
+            <AlertDialogTitle>{title}</AlertDialogTitle>
+            <AlertDialogDescription>{description}</AlertDialogDescription>
+          </AlertDialogHeader>
+          {children}
+          <FormAlert title={errorTitle} message={mutation.error ? describeError(mutation.error) : null} />
+          <AlertDialogFooter>
+            <AlertDialogCancel>{cancelLabel}</AlertDialogCancel>
+            {/* A submit button, not AlertDialogAction: the dialog stays open until the server agrees. */}
+            <Button type="submit" variant={variant} disabled={mutation.isPending}>
+              {mutation.isPending && <LoaderCircleIcon className="animate-spin" aria-hidden="true" />}
+              {confirmLabel}
+            </Button>
+          </AlertDialogFooter>
+        </form>
       </AlertDialogContent>
     </AlertDialog>
   );

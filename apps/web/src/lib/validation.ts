@@ -41,3 +41,19 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   for (const [key, value] of new FormData(form)) if (typeof value === "string") values[key] = value;
   return values;
 }
+
+export interface BandwidthLimits {
+  uploadKbps: number | null;
+  downloadKbps: number | null;
+}
+
+/** Bandwidth caps as typed (`uploadKbps`, `downloadKbps`): empty is no limit, else a whole number of KB/s from 1. */
+export function readBandwidthLimits(values: Record<string, string>): { limits: BandwidthLimits; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const read = (key: keyof BandwidthLimits) => {
+    const n = optionalNumber(values[key]);
+    if (n !== null && (!Number.isInteger(n) || n < 1)) errors[key] = "A whole number of KB/s from 1, or empty.";
+    return n;
+  };
+  return { limits: { uploadKbps: read("uploadKbps"), downloadKbps: read("downloadKbps") }, errors };
+}

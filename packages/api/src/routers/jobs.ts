@@ -1,4 +1,5 @@
 import type { JobLogLine } from "@restic-manager/core";
+import type { JobProgress } from "@restic-manager/protocol";
 import { z } from "zod";
 import { actorOf } from "../actor.js";
 import { ZId, ZJobListRequest } from "../schemas.js";
@@ -28,7 +29,7 @@ function sharedEvent(source: object, make: () => JobStreamEvent): JobStreamEvent
 export type JobStreamEvent =
   | { type: "job"; job: Awaited<ReturnType<import("@restic-manager/core").JobQueries["get"]>> }
   | { type: "logs"; lines: JobLogLine[] }
-  | { type: "progress"; progress: Record<string, unknown> };
+  | { type: "progress"; progress: JobProgress };
 
 export const jobsRouter = router({
   list: authedProcedure.input(ZJobListRequest).query(({ ctx, input }) =>

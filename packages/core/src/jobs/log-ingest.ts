@@ -19,7 +19,7 @@
  * one opens no gap.
  */
 import { type Database, jobLogs, jobs, type Transaction } from "@restic-manager/db";
-import type { AgentMessage } from "@restic-manager/protocol";
+import type { AgentMessage, JobProgress } from "@restic-manager/protocol";
 import { inArray, sql } from "drizzle-orm";
 import type { EventBus, JobLogLine } from "../events.js";
 
@@ -85,7 +85,7 @@ interface JobState {
   logLines: number;
   logBytes: number;
   logTruncated: boolean;
-  progress?: Record<string, unknown>;
+  progress?: JobProgress;
   dirty: boolean;
   /** Lines accepted in this batch, in order. */
   rows: JobLogLine[];
@@ -164,7 +164,7 @@ export class LogIngest {
    * emit once it committed.
    */
   async #commit(batch: Pending[]): Promise<{ waiting: Set<Pending>; after: () => void }> {
-    const progressEvents: { jobId: string; progress: Record<string, unknown> }[] = [];
+    const progressEvents: { jobId: string; progress: JobProgress }[] = [];
     const states = new Map<string, JobState>();
     const waiting = new Set<Pending>();
     await this.db.transaction(async (tx) => {

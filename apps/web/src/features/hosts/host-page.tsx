@@ -71,9 +71,9 @@ export function HostPage({ hostId, tab, edit }: { hostId: string; tab: HostTab; 
 
 // Sources, Schedules, Repo and Settings carry the forms (and zod): their code loads when the
 // operator heads there.
-const loadSources = () => import("./sources-tab");
-const loadSchedules = () => import("../schedules/schedules-tab");
-const loadRepo = () => import("../repo/repo-tab");
+const loadSources = () => import("./sources/sources-tab");
+const loadSchedules = () => import("./schedules/schedules-tab");
+const loadRepo = () => import("./repo/repo-tab");
 const loadSettings = () => import("./settings-tab");
 const SourcesTab = lazy(() => loadSources().then((module) => ({ default: module.SourcesTab })));
 const SchedulesTab = lazy(() => loadSchedules().then((module) => ({ default: module.SchedulesTab })));

@@ -6,7 +6,7 @@ import { BanIcon, CircleCheckIcon, CircleXIcon, TriangleAlertIcon, UnplugIcon } 
 import type * as React from "react";
 import { formatBytes, formatCount, formatDuration } from "../../lib/format";
 import { JOB_KIND_LABELS } from "./job-status";
-import { type BackupStats, type Job, readBackupStats, readProgress } from "./types";
+import { type BackupStats, type Job, readBackupStats } from "./types";
 import type { LiveProgress } from "./use-job-stream";
 
 /** A finished job: why it failed, or what the backup did. */
@@ -91,7 +91,7 @@ const RESULT: Partial<Record<Job["status"], { label: string; bar: string }>> = {
 
 /** A finished backup: how far it got (the bar stays, at its final value) and restic's summary. */
 function BackupResult({ job, stats, live }: { job: Job; stats: BackupStats | null; live: LiveProgress | null }) {
-  const progress = live?.progress ?? readProgress(job.progress);
+  const progress = live?.progress ?? job.progress;
   const result = RESULT[job.status] ?? { label: "Backup", bar: "bg-primary" };
   const percent = job.status === "succeeded" ? 100 : (progress?.percent ?? 0);
   return (

@@ -14,7 +14,7 @@ export function ProgressPanel({ live, waitingFor }: { live: LiveProgress | null;
   const percent = progress?.percent ?? null;
   const rate = live?.bytesPerSecond ?? null;
   let eta = progress?.etaSeconds ?? null;
-  if (eta === null && rate && progress?.bytesTotal != null && progress.bytesDone != null) {
+  if (eta === null && rate && progress && progress.bytesTotal !== null) {
     eta = Math.max(0, (progress.bytesTotal - progress.bytesDone) / rate);
   }
 

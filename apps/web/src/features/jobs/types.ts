@@ -20,34 +20,13 @@ export function isActive(status: JobStatus): boolean {
 /** Job lists poll at the same pace as the hosts. */
 export const JOBS_REFRESH_MS = 5_000;
 
-/** What the agent last reported for a running job (`job.progress`), read defensively. */
-export interface JobProgress {
-  percent: number | null;
-  filesDone: number | null;
-  filesTotal: number | null;
-  bytesDone: number | null;
-  bytesTotal: number | null;
-  etaSeconds: number | null;
-  currentFile: string | null;
-  /** When the agent measured it, ms. */
-  at: number | null;
-}
+/**
+ * What the agent last reported for a running job: the protocol's `job.progress` payload, which
+ * the console validates, stores and streams unchanged (so a renamed field fails to compile here).
+ */
+export type JobProgress = Extract<JobStreamEvent, { type: "progress" }>["progress"];
 
 const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
-
-export function readProgress(raw: Record<string, unknown> | null | undefined): JobProgress | null {
-  if (!raw) return null;
-  return {
-    percent: num(raw.percent),
-    filesDone: num(raw.filesDone),
-    filesTotal: num(raw.filesTotal),
-    bytesDone: num(raw.bytesDone),
-    bytesTotal: num(raw.bytesTotal),
-    etaSeconds: num(raw.etaSeconds),
-    currentFile: typeof raw.currentFile === "string" && raw.currentFile ? raw.currentFile : null,
-    at: num(raw.at),
-  };
-}
 
 /** A backup's summary (restic's, in camelCase; snake_case accepted too). */
 export interface BackupStats {

@@ -1,11 +1,10 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import type { inferOutput } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import superjson from "superjson";
 import { errorCode } from "../../lib/errors";
-import { type Trpc, useTRPC, useTRPCClient } from "../../lib/trpc";
+import { useTRPC, useTRPCClient } from "../../lib/trpc";
 import { LogBuffer } from "./log-buffer";
-import { isActive, type JobProgress, type LogLine, readProgress } from "./types";
+import { isActive, type JobProgress, type JobStreamEvent, type LogLine } from "./types";
 
 /** While the live stream is down, the page polls at this pace. */
 export const FALLBACK_POLL_MS = 3_000;
@@ -18,6 +17,13 @@ export interface LiveProgress {
   /** Bytes per second, smoothed over successive progress reports; null until two arrived. */
   bytesPerSecond: number | null;
 }
+
+/** The stream's events by name (`event:`), with their data: the api's JobStreamEvent, keyed by its type. */
+type StreamData = {
+  job: Extract<JobStreamEvent, { type: "job" }>["job"];
+  logs: Extract<JobStreamEvent, { type: "logs" }>["lines"];
+  progress: Extract<JobStreamEvent, { type: "progress" }>["progress"];
+};
 
 /** The live stream's state: EventSource retries a dropped connection by itself, not a refusal. */
 type StreamState = { status: "connecting" | "open" } | { status: "retrying" | "refused"; error: Error };
@@ -67,20 +73,19 @@ export function useJobStream(jobId: string) {
 
   // --- progress, with a throughput from successive reports -----------------------------------
   const [live, setLive] = useState<LiveProgress | null>(null);
-  const lastRef = useRef<{ at: number; bytes: number | null; rate: number | null } | null>(null);
+  const lastRef = useRef<{ at: number; bytes: number; rate: number | null } | null>(null);
 
-  const applyProgress = useCallback((raw: Record<string, unknown> | null | undefined) => {
-    const progress = readProgress(raw);
+  const applyProgress = useCallback((progress: JobProgress | null | undefined) => {
     if (!progress) return;
-    const at = progress.at ?? Date.now();
+    const { at, bytesDone } = progress;
     const last = lastRef.current;
     if (last && at <= last.at) return; // an older report than the one shown
     let rate = last?.rate ?? null;
-    if (last && last.bytes !== null && progress.bytesDone !== null && progress.bytesDone >= last.bytes) {
-      const instant = (progress.bytesDone - last.bytes) / ((at - last.at) / 1000);
+    if (last && bytesDone >= last.bytes) {
+      const instant = (bytesDone - last.bytes) / ((at - last.at) / 1000);
       rate = rate === null ? instant : 0.5 * instant + 0.5 * rate;
     }
-    lastRef.current = { at, bytes: progress.bytesDone, rate };
+    lastRef.current = { at, bytes: bytesDone, rate };
     setLive({ progress, bytesPerSecond: rate });
   }, []);
 
@@ -95,12 +100,12 @@ export function useJobStream(jobId: string) {
     void attempt; // a new attempt (the Reconnect button) opens a new EventSource
     setStream({ status: "connecting" });
     const source = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/stream`);
-    const on = <T>(event: string, handle: (data: T) => void) =>
-      source.addEventListener(event, (e) => handle(superjson.parse<T>((e as MessageEvent<string>).data)));
+    const on = <E extends keyof StreamData>(event: E, handle: (data: StreamData[E]) => void) =>
+      source.addEventListener(event, (e) => handle(superjson.parse<StreamData[E]>((e as MessageEvent<string>).data)));
     const key = trpc.jobs.get.queryKey({ jobId });
-    on<inferOutput<Trpc["jobs"]["get"]>>("job", (job) => queryClient.setQueryData(key, job));
-    on<LogLine[]>("logs", pushLines);
-    on<Record<string, unknown>>("progress", applyProgress);
+    on("job", (job) => queryClient.setQueryData(key, job));
+    on("logs", pushLines);
+    on("progress", applyProgress);
     source.onopen = () => setStream({ status: "open" });
     source.onerror = () =>
       setStream(

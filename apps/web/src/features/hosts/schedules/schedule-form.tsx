@@ -10,12 +10,12 @@ import { FolderTreeIcon } from "lucide-react";
 import type * as React from "react";
 import { useState } from "react";
 import { toast } from "sonner";
-import { ErrorState } from "../../components/status-screens";
-import { describeError, errorCode } from "../../lib/errors";
-import { useTRPC } from "../../lib/trpc";
-import { type FieldErrors, serverFieldError } from "../../lib/validation";
-import { FormSection, TabFormFooter, TabFormHeader } from "../hosts/tab-form";
-import type { Host } from "../hosts/types";
+import { ErrorState } from "../../../components/status-screens";
+import { describeError, errorCode } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
+import { type FieldErrors, serverFieldError } from "../../../lib/validation";
+import { FormSection, TabFormFooter, TabFormHeader } from "../tab-form";
+import type { Host } from "../types";
 import { CronField } from "./cron-field";
 
 interface ScheduleDraft {

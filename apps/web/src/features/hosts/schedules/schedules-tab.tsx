@@ -4,27 +4,25 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@rest
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@restic-manager/ui/table";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import type { inferOutput } from "@trpc/tanstack-react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { CalendarClockIcon, HourglassIcon, LoaderCircleIcon, PlayIcon, PlusIcon, Trash2Icon } from "lucide-react";
 import { useState } from "react";
 import { toast } from "sonner";
-import { ConfirmActionDialog } from "../../components/confirm-action-dialog";
-import { RelativeTime } from "../../components/date-cell";
-import { EmptyState } from "../../components/empty-state";
-import { ErrorState } from "../../components/status-screens";
-import { TableSkeleton } from "../../components/table-skeleton";
-import { describeError } from "../../lib/errors";
-import { formatInZone, formatRelative } from "../../lib/format";
-import { useNow } from "../../lib/now";
-import { type Trpc, useTRPC } from "../../lib/trpc";
-import { hasRole, useCurrentUser } from "../auth/current-user";
-import type { Host } from "../hosts/types";
-import { JobStatusBadge } from "../jobs/job-status";
-import { useOpenJobs } from "../jobs/use-open-jobs";
+import { ConfirmActionDialog } from "../../../components/confirm-action-dialog";
+import { RelativeTime } from "../../../components/date-cell";
+import { EmptyState } from "../../../components/empty-state";
+import { ErrorState } from "../../../components/status-screens";
+import { TableSkeleton } from "../../../components/table-skeleton";
+import { describeError } from "../../../lib/errors";
+import { formatInZone, formatRelative } from "../../../lib/format";
+import { useNow } from "../../../lib/now";
+import { type Trpc, useTRPC } from "../../../lib/trpc";
+import { hasRole, useCurrentUser } from "../../auth/current-user";
+import { JobStatusBadge } from "../../jobs/job-status";
+import { RunNowDialog, useRunNow } from "../run-now-dialog";
+import { groupList, type Host, type Schedule } from "../types";
 import { ScheduleForm } from "./schedule-form";
 
-export type Schedule = inferOutput<Trpc["schedules"]["list"]>[number];
 // inferOutput takes queries and mutations only; a subscription's output is an AsyncIterable of events.
 type Watch = Trpc["schedules"]["watch"]["~types"]["output"] extends AsyncIterable<infer Event> ? Event : never;
 type PendingRun = Watch["pending"][number];
@@ -243,50 +241,24 @@ function ScheduleTable({ host, schedules, canEdit }: { host: Host; schedules: Sc
   );
 }
 
-const groupList = (schedule: Schedule) => schedule.groups.map((group) => group.name).join(", ");
-
 /** Runs every group of the schedule now; a paused schedule asks first. One job opens, several toast. */
 function RunScheduleNow({ schedule }: { schedule: Schedule }) {
-  const trpc = useTRPC();
-  const openJobs = useOpenJobs();
-  const run = useMutation(trpc.schedules.runNow.mutationOptions());
-  const label = `Run schedule ${schedule.cron} now`;
-  const start = (close?: () => void) =>
-    run.mutate(
-      { scheduleId: schedule.id },
-      {
-        onSuccess: ({ jobIds }) => {
-          close?.();
-          openJobs(jobIds, `backups (${groupList(schedule)})`);
-        },
-        onError: (error) => {
-          if (!close) toast.error("Could not run the schedule", { description: describeError(error) });
-        },
-      },
-    );
+  const run = useRunNow("schedule", schedule);
+  const pending = run.mutation.isPending;
   const button = (onClick?: () => void) => (
-    <Button size="sm" variant="outline" disabled={run.isPending} onClick={onClick} aria-label={label}>
-      {run.isPending ? (
-        <LoaderCircleIcon className="animate-spin" aria-hidden="true" />
-      ) : (
-        <PlayIcon aria-hidden="true" />
-      )}
+    <Button
+      size="sm"
+      variant="outline"
+      disabled={pending}
+      onClick={onClick}
+      aria-label={`Run schedule ${schedule.cron} now`}
+    >
+      {pending ? <LoaderCircleIcon className="animate-spin" aria-hidden="true" /> : <PlayIcon aria-hidden="true" />}
       Run now
     </Button>
   );
-  if (schedule.enabled) return button(() => start());
-  return (
-    <ConfirmActionDialog
-      trigger={button()}
-      variant="default"
-      title="Run a paused schedule?"
-      description={`This schedule is paused. Running it now backs up ${groupList(schedule)} once; it stays paused.`}
-      confirmLabel="Run now"
-      errorTitle="Could not run the schedule"
-      mutation={run}
-      onConfirm={(close) => start(close)}
-    />
-  );
+  if (schedule.enabled) return button(() => run.start({}));
+  return <RunNowDialog run={run} trigger={button()} />;
 }
 
 function DeleteScheduleButton({ hostId, schedule }: { hostId: string; schedule: Schedule }) {

@@ -1,35 +1,28 @@
 import { Badge } from "@restic-manager/ui/badge";
 import { Button } from "@restic-manager/ui/button";
 import { Card } from "@restic-manager/ui/card";
-import { Input } from "@restic-manager/ui/input";
-import { Popover, PopoverContent, PopoverTrigger } from "@restic-manager/ui/popover";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import {
   ChevronDownIcon,
   FolderTreeIcon,
-  GaugeIcon,
   LoaderCircleIcon,
   PlayIcon,
   PlusIcon,
   Trash2Icon,
   TriangleAlertIcon,
 } from "lucide-react";
-import type * as React from "react";
-import { useState } from "react";
 import { toast } from "sonner";
-import { ConfirmActionDialog } from "../../components/confirm-action-dialog";
-import { EmptyState } from "../../components/empty-state";
-import { FormField } from "../../components/form-field";
-import { ErrorState } from "../../components/status-screens";
-import { TableSkeleton } from "../../components/table-skeleton";
-import { describeError } from "../../lib/errors";
-import { useTRPC } from "../../lib/trpc";
-import { type FieldErrors, formValues, optionalNumber } from "../../lib/validation";
-import { hasRole, useCurrentUser } from "../auth/current-user";
-import { useRunBackup } from "./run-backup";
+import { ConfirmActionDialog } from "../../../components/confirm-action-dialog";
+import { EmptyState } from "../../../components/empty-state";
+import { ErrorState } from "../../../components/status-screens";
+import { TableSkeleton } from "../../../components/table-skeleton";
+import { describeError } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
+import { hasRole, useCurrentUser } from "../../auth/current-user";
+import { RunNowDialog, useRunNow } from "../run-now-dialog";
+import type { Host, SourceGroup } from "../types";
 import { SourceGroupForm } from "./source-group-form";
-import type { Host, SourceGroup } from "./types";
 
 /** What this host backs up: its source groups, each with its own Run now; `edit` shows a group's form. */
 export function SourcesTab({ host, edit }: { host: Host; edit?: string | undefined }) {
@@ -184,81 +177,35 @@ function SourceGroupRow({ host, group, canEdit }: { host: Host; group: SourceGro
 
 /** Run now, with the bandwidth override for this run behind the chevron. */
 function RunGroupNow({ group }: { group: SourceGroup }) {
-  const run = useRunBackup();
-  const [open, setOpen] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const run = useRunNow("backup", group);
+  const pending = run.mutation.isPending;
   const empty = group.includePaths.length === 0;
-
-  const onSubmit = (event: React.FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const values = formValues(event.currentTarget);
-    const limit = (key: string) => optionalNumber(values[key]);
-    const uploadKbps = limit("uploadKbps");
-    const downloadKbps = limit("downloadKbps");
-    const bad = (n: number | null) => n !== null && (!Number.isInteger(n) || n < 1);
-    const next: FieldErrors = {};
-    if (bad(uploadKbps)) next.uploadKbps = "A whole number of KB/s from 1, or empty.";
-    if (bad(downloadKbps)) next.downloadKbps = "A whole number of KB/s from 1, or empty.";
-    setErrors(next);
-    if (Object.keys(next).length) return;
-    setOpen(false);
-    run.mutate({ groupId: group.id, limits: { uploadKbps, downloadKbps } });
-  };
-
   return (
     <div className="flex">
       <Button
         size="sm"
         className="rounded-r-none"
-        disabled={empty || run.isPending}
-        onClick={() => run.mutate({ groupId: group.id })}
+        disabled={empty || pending}
+        onClick={() => run.start({})}
         aria-label={`Run backup of ${group.name}`}
         title={empty ? "Add paths to back up first" : undefined}
       >
-        {run.isPending ? (
-          <LoaderCircleIcon className="animate-spin" aria-hidden="true" />
-        ) : (
-          <PlayIcon aria-hidden="true" />
-        )}
+        {pending ? <LoaderCircleIcon className="animate-spin" aria-hidden="true" /> : <PlayIcon aria-hidden="true" />}
         Run now
       </Button>
-      <Popover open={open} onOpenChange={setOpen}>
-        <PopoverTrigger asChild>
+      <RunNowDialog
+        run={run}
+        trigger={
           <Button
             size="sm"
             className="rounded-l-none border-primary-foreground/20 border-l px-2"
-            disabled={empty || run.isPending}
+            disabled={empty || pending}
             aria-label={`Run ${group.name} with options`}
           >
             <ChevronDownIcon aria-hidden="true" />
           </Button>
-        </PopoverTrigger>
-        <PopoverContent align="end" className="w-80">
-          <form onSubmit={onSubmit} noValidate className="grid gap-4">
-            <div className="grid gap-1">
-              <p className="flex items-center gap-2 font-medium text-sm">
-                <GaugeIcon className="size-4 text-muted-foreground" aria-hidden="true" />
-                Limit bandwidth for this run
-              </p>
-              <p className="text-muted-foreground text-xs">
-                Overrides the host's caps for this backup only. Empty is no limit.
-              </p>
-            </div>
-            <div className="grid grid-cols-2 gap-3">
-              <FormField id={`run-${group.id}-up`} label="Upload KB/s" error={errors.uploadKbps}>
-                {(aria) => <Input {...aria} name="uploadKbps" inputMode="numeric" autoComplete="off" />}
-              </FormField>
-              <FormField id={`run-${group.id}-down`} label="Download KB/s" error={errors.downloadKbps}>
-                {(aria) => <Input {...aria} name="downloadKbps" inputMode="numeric" autoComplete="off" />}
-              </FormField>
-            </div>
-            <Button type="submit" size="sm" className="justify-self-end">
-              <PlayIcon aria-hidden="true" />
-              Run {group.name} now
-            </Button>
-          </form>
-        </PopoverContent>
-      </Popover>
+        }
+      />
     </div>
   );
 }

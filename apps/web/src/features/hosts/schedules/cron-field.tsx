@@ -4,9 +4,9 @@ import { Label } from "@restic-manager/ui/label";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { CalendarClockIcon, CircleAlertIcon } from "lucide-react";
 import type * as React from "react";
-import { formatInZone } from "../../lib/format";
-import { useTRPC } from "../../lib/trpc";
-import { useDebouncedValue } from "../../lib/use-debounced";
+import { formatInZone } from "../../../lib/format";
+import { useTRPC } from "../../../lib/trpc";
+import { useDebouncedValue } from "../../../lib/use-debounced";
 
 /**
  * A cron input that explains itself while the operator types: the server's reading of it

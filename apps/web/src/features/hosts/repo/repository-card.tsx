@@ -9,15 +9,15 @@ import { DatabaseIcon, KeyRoundIcon, LoaderCircleIcon } from "lucide-react";
 import type * as React from "react";
 import { useState } from "react";
 import { toast } from "sonner";
-import { ConfirmActionDialog } from "../../components/confirm-action-dialog";
-import { FormAlert } from "../../components/form-alert";
-import { FormField } from "../../components/form-field";
-import { describeError } from "../../lib/errors";
-import { useTRPC } from "../../lib/trpc";
-import { type FieldErrors, fieldErrorsOf, formValues } from "../../lib/validation";
-import { hasRole, useCurrentUser } from "../auth/current-user";
-import { RepositoryFields } from "./repository-fields";
-import type { Host } from "./types";
+import { ConfirmActionDialog } from "../../../components/confirm-action-dialog";
+import { FormAlert } from "../../../components/form-alert";
+import { FormField } from "../../../components/form-field";
+import { describeError } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
+import { type FieldErrors, fieldErrorsOf, formValues } from "../../../lib/validation";
+import { hasRole, useCurrentUser } from "../../auth/current-user";
+import { RepositoryFields } from "../repository-fields";
+import type { Host } from "../types";
 
 /** Where restic keeps this host's backups. Operators see it (never the password) and change it. */
 export function RepositoryCard({ host, canEdit }: { host: Host; canEdit: boolean }) {
