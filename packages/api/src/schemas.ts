@@ -2,6 +2,15 @@
  * Input schemas shared by the procedures and the SPA's forms. Pure zod: importing this file
  * pulls no server code into the browser bundle.
  */
+import {
+  JOB_KINDS,
+  JOB_STATUSES,
+  RESTIC_DURATION,
+  RESTIC_DURATION_HINT,
+  ZJobKind,
+  ZJobStatus,
+  ZRetention as ZWireRetention,
+} from "@restic-manager/protocol";
 import { z } from "zod";
 
 export const PASSWORD_MIN = 12;
@@ -116,8 +125,7 @@ export const ZHostOptionsRequest = z
   .strictObject({ search: ZHostSearch.optional(), limit: ZHostListLimit.default(50) })
   .prefault({});
 
-export const ZJobKind = z.enum(["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"]);
-export const ZJobStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
+export { JOB_KINDS, JOB_STATUSES, ZJobKind, ZJobStatus };
 
 export const ZJobListRequest = z.object({
   hostId: ZId.optional(),
@@ -128,15 +136,17 @@ export const ZJobListRequest = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
-const keep = z.number().int().min(1, "At least 1, or leave it empty.").max(1_000_000).nullable();
-export const ZRetention = z.object({
-  keepLast: keep,
-  keepHourly: keep,
-  keepDaily: keep,
-  keepWeekly: keep,
-  keepMonthly: keep,
-  keepYearly: keep,
-  keepWithin: z.string().trim().max(32).nullable(),
+/**
+ * The protocol's retention, as a form sends it: keepWithin may be "" (the service stores null).
+ * The SPA's source-group form validates with this very schema.
+ */
+export const ZRetention = ZWireRetention.extend({
+  keepWithin: z
+    .string()
+    .trim()
+    .max(32)
+    .refine((v) => v === "" || RESTIC_DURATION.test(v), `Keep within takes ${RESTIC_DURATION_HINT}, or empty.`)
+    .nullable(),
 });
 
 export const ZSourceGroupFields = z.object({

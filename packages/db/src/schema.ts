@@ -6,6 +6,8 @@
  * columns can bind their row id as additional authenticated data); times are epoch
  * milliseconds; columns ending in `_enc` hold AES-256-GCM blobs from core/secrets.
  */
+
+import { JOB_KINDS, JOB_STATUSES } from "@restic-manager/protocol";
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -222,10 +224,8 @@ export const sourceGroups = sqliteTable(
   (t) => [uniqueIndex("source_groups_host_name_unique").on(t.hostId, t.name)],
 );
 
-export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+// Job kinds and statuses are defined once, in the protocol (the lowest layer every part imports).
+export { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from "@restic-manager/protocol";
 
 export const JOB_TRIGGERS = ["manual", "schedule", "catch-up", "maintenance", "system"] as const;
 export type JobTrigger = (typeof JOB_TRIGGERS)[number];

@@ -1,4 +1,4 @@
-import { ZSourceGroupFields } from "@restic-manager/api/schemas";
+import { ZRetention, ZSourceGroupFields } from "@restic-manager/api/schemas";
 import { Alert, AlertDescription, AlertTitle } from "@restic-manager/ui/alert";
 import { Badge } from "@restic-manager/ui/badge";
 import { Card } from "@restic-manager/ui/card";
@@ -157,9 +157,8 @@ function readForm(form: HTMLFormElement) {
     KEEP_FIELDS.map(([key]) => [key, whole(key, "A whole number from 1, or empty.")]),
   ) as Omit<Retention, "keepWithin">;
   const keepWithin = values.keepWithin?.trim() || null;
-  if (keepWithin !== null && !/^(\d+[ymdh])+$/.test(keepWithin)) {
-    errors.keepWithin = "A restic duration such as 30d, 12h or 1y6m, or empty.";
-  }
+  const keepWithinCheck = ZRetention.shape.keepWithin.safeParse(keepWithin);
+  if (!keepWithinCheck.success) errors.keepWithin = keepWithinCheck.error.issues[0]?.message ?? "";
   const retryMax = whole("retryMax", "A whole number of retries, 0 to 100.", 5) ?? 5;
   const retryBackoffSeconds = whole("retryBackoffSeconds", "Whole seconds, 10 to 86400.", 300) ?? 300;
   const hookTimeoutSeconds = whole("hookTimeoutSeconds", "Whole seconds, 1 to 86400.", 300) ?? 300;
