@@ -7,6 +7,7 @@ import {
   JOB_STATUSES,
   RESTIC_DURATION,
   RESTIC_DURATION_HINT,
+  ROLES,
   ZJobKind,
   ZJobStatus,
   ZRetention as ZWireRetention,
@@ -37,7 +38,7 @@ export const ZCreateApiTokenRequest = z.object({
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 
-export const ZRole = z.enum(["admin", "operator", "viewer"]);
+export const ZRole = z.enum(ROLES);
 
 export const ZCreateUserRequest = z.object({
   username: ZUsername,

@@ -7,15 +7,16 @@
  * milliseconds; columns ending in `_enc` hold AES-256-GCM blobs from core/secrets.
  */
 
-import { JOB_KINDS, JOB_STATUSES } from "@restic-manager/protocol";
+// The enums (roles, host and job statuses, job kinds and triggers) are defined once, in the
+// protocol: the lowest layer the services, the API and the SPA all import.
+import { HOST_STATUSES, JOB_KINDS, JOB_STATUSES, JOB_TRIGGERS, ROLES } from "@restic-manager/protocol";
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
-export const ROLES = ["admin", "operator", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from "@restic-manager/protocol";
 
 /** Key/value facts about this installation, e.g. the secret-key check value. */
 export const meta = sqliteTable("meta", {
@@ -74,8 +75,7 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
 );
 
-export const HOST_STATUSES = ["pending", "online", "offline", "revoked"] as const;
-export type HostStatus = (typeof HOST_STATUSES)[number];
+export { HOST_STATUSES, type HostStatus } from "@restic-manager/protocol";
 
 export const hosts = sqliteTable(
   "hosts",
@@ -224,11 +224,14 @@ export const sourceGroups = sqliteTable(
   (t) => [uniqueIndex("source_groups_host_name_unique").on(t.hostId, t.name)],
 );
 
-// Job kinds and statuses are defined once, in the protocol (the lowest layer every part imports).
-export { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from "@restic-manager/protocol";
-
-export const JOB_TRIGGERS = ["manual", "schedule", "catch-up", "maintenance", "system"] as const;
-export type JobTrigger = (typeof JOB_TRIGGERS)[number];
+export {
+  JOB_KINDS,
+  JOB_STATUSES,
+  JOB_TRIGGERS,
+  type JobKind,
+  type JobStatus,
+  type JobTrigger,
+} from "@restic-manager/protocol";
 
 export const jobs = sqliteTable(
   "jobs",

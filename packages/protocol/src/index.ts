@@ -133,6 +133,30 @@ export const JOB_STATUSES = ["queued", "running", ...JOB_FINAL_STATUSES, "interr
 export const ZJobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof ZJobStatus>;
 
+// The console's own vocabulary, defined here because this is the one package the database, the
+// services, the API and the SPA may all import. The agent never sees these.
+
+/** What made a job: "manual", "schedule", "catch-up", "maintenance", "system". */
+export const JOB_TRIGGERS = ["manual", "schedule", "catch-up", "maintenance", "system"] as const;
+export type JobTrigger = (typeof JOB_TRIGGERS)[number];
+
+export const HOST_STATUSES = ["pending", "online", "offline", "revoked"] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+/** Why a host needs an operator, most urgent first (the index is the host's attention rank). */
+export const HOST_ATTENTION_REASONS = [
+  "backup_failed",
+  "offline",
+  "never_connected",
+  "never_backed_up",
+  "healthy",
+  "revoked",
+] as const;
+export type HostAttention = (typeof HOST_ATTENTION_REASONS)[number];
+
+export const ROLES = ["admin", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
 /** Machine-readable codes carried in `error` messages and rpc failures. Open set: new codes may appear. */
 export const KNOWN_ERROR_CODES = [
   "protocol_too_old",
