@@ -51,8 +51,8 @@ export const ZId = z.string().min(1).max(64);
 export const ZAuditListRequest = z.object({
   action: z.string().max(64).optional(),
   actor: z.string().max(100).optional(),
-  /** Audit row id to page before (newest first). */
-  before: z.number().int().optional(),
+  /** nextCursor of the previous page (newest first). */
+  cursor: z.string().regex(/^\d+$/, "This page cursor is not one the console gave out.").nullish(),
   since: z.number().int().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
@@ -127,15 +127,6 @@ export const ZHostOptionsRequest = z
   .prefault({});
 
 export { JOB_KINDS, JOB_STATUSES, ZJobKind, ZJobStatus };
-
-export const ZJobListRequest = z.object({
-  hostId: ZId.optional(),
-  kind: ZJobKind.optional(),
-  status: ZJobStatus.optional(),
-  /** Job id to page before (newest first). */
-  before: ZId.optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-});
 
 /**
  * The protocol's retention, as a form sends it: keepWithin may be "" (the service stores null).

@@ -9,5 +9,5 @@ export type Enrollment = inferOutput<Trpc["enrollment"]["create"]> & { hostname:
 
 /** Hosts and the host page follow the fleet by polling: simple, and it survives proxies. */
 export const LIVE_REFRESH_MS = 5_000;
-export type SourceGroup = inferOutput<Trpc["sources"]["list"]>[number];
-export type Snapshot = inferOutput<Trpc["hosts"]["snapshots"]>["rows"][number];
+export type SourceGroup = inferOutput<Trpc["sources"]["list"]>["items"][number];
+export type Snapshot = inferOutput<Trpc["hosts"]["snapshots"]>["items"][number];

@@ -3,7 +3,7 @@ import type { inferOutput } from "@trpc/tanstack-react-query";
 import type { Trpc } from "../../lib/trpc";
 
 export type Job = inferOutput<Trpc["jobs"]["get"]>;
-export type JobRow = inferOutput<Trpc["jobs"]["list"]>["rows"][number];
+export type JobRow = inferOutput<Trpc["jobs"]["list"]>["items"][number];
 export type JobStatus = Job["status"];
 export type JobKind = Job["kind"];
 export type LogLine = Extract<JobStreamEvent, { type: "logs" }>["lines"][number];

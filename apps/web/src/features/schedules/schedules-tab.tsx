@@ -24,7 +24,7 @@ import { JobStatusBadge } from "../jobs/job-status";
 import { useOpenJobs } from "../jobs/use-open-jobs";
 import { ScheduleForm } from "./schedule-form";
 
-export type Schedule = inferOutput<Trpc["schedules"]["list"]>[number];
+export type Schedule = inferOutput<Trpc["schedules"]["list"]>["items"][number];
 // inferOutput takes queries and mutations only; a subscription's output is an AsyncIterable of events.
 type Watch = Trpc["schedules"]["watch"]["~types"]["output"] extends AsyncIterable<infer Event> ? Event : never;
 type PendingRun = Watch["pending"][number];
@@ -69,6 +69,7 @@ function useLiveSchedules(hostId: string) {
   const streamDown = subscription.status === "error" || subscription.error !== null;
   const list = useQuery({
     ...trpc.schedules.list.queryOptions({ hostId }),
+    select: (page) => page.items,
     refetchInterval: streamDown ? 5_000 : false,
   });
   return { list, pending };
