@@ -14,25 +14,6 @@ export const ZJobListRequest = z.object({
   cursor: ZCursor.nullish(),
   limit: z.number().int().min(1).max(200).default(50),
 });
-export const ZJobListItem = z.object({
-  id: z.string(),
-  hostId: z.string(),
-  hostName: z.string(),
-  kind: ZJobKind,
-  status: ZJobStatus,
-  sourceGroupName: z.string().nullable(),
-  /** Who asked: "user:<id>", "token:<id>", "schedule:<id>", "system". */
-  actor: z.string(),
-  actorName: z.string().nullable(),
-  createdAt: z.date(),
-  startedAt: z.date().nullable(),
-  finishedAt: z.date().nullable(),
-  error: z.string().nullable(),
-  stats: ZJsonObject.nullable(),
-});
-/** No total: counting a filtered job history is not cheap. */
-export const ZJobListResponse = ZPage(ZJobListItem);
-
 export const ZJobGetRequest = z.object({ jobId: ZId });
 export const ZJob = z.object({
   id: z.string(),
@@ -43,6 +24,7 @@ export const ZJob = z.object({
   trigger: z.enum(JOB_TRIGGERS),
   sourceGroupId: z.string().nullable(),
   sourceGroupName: z.string().nullable(),
+  /** Who asked: "user:<id>", "token:<id>", "schedule:<id>", "system". */
   actor: z.string(),
   actorName: z.string().nullable(),
   /** The command's parameters (never secrets). */
@@ -66,6 +48,25 @@ export const ZJob = z.object({
   limits: ZBandwidth.nullable(),
 });
 export const ZJobGetResponse = ZJob;
+
+/** A row of a job list: the job without its parameters, progress and log counters. */
+export const ZJobListItem = ZJob.pick({
+  id: true,
+  hostId: true,
+  hostName: true,
+  kind: true,
+  status: true,
+  sourceGroupName: true,
+  actor: true,
+  actorName: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  error: true,
+  stats: true,
+});
+/** No total: counting a filtered job history is not cheap. */
+export const ZJobListResponse = ZPage(ZJobListItem);
 
 export const JOB_LOG_PAGE_MAX = 5000;
 export const ZJobLogsRequest = z.object({
