@@ -156,7 +156,9 @@ export async function b8(log: (s: string) => void): Promise<BenchResult> {
       if (init?.status === "failed" || Date.now() - t0 > 120_000) throw new Error(`repository init: ${init?.status}`);
       await sleep(200);
     }
-    const [group] = await data<{ id: string }[]>(api.query("sources.list", { hostId: enrolled.hostId }));
+    const {
+      items: [group],
+    } = await data<{ items: { id: string }[] }>(api.query("sources.list", { hostId: enrolled.hostId }));
     await data(
       api.call("sources.update", { groupId: group!.id, name: "default", includePaths: [dataDir], excludePatterns: [] }),
     );

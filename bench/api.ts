@@ -62,8 +62,8 @@ export async function b6(log: (s: string) => void): Promise<BenchResult> {
       const sampleHosts = Array.from({ length: 100 }, (_, i) => hosts[(i * 97) % hosts.length]!.id);
       const jobIds: string[] = [];
       for (const hostId of sampleHosts.slice(0, 20)) {
-        const page = await data<{ rows: { id: string }[] }>(api.query("jobs.list", { hostId, limit: 20 }));
-        jobIds.push(...page.rows.map((r) => r.id));
+        const page = await data<{ items: { id: string }[] }>(api.query("jobs.list", { hostId, limit: 20 }));
+        jobIds.push(...page.items.map((r) => r.id));
       }
       const pick = <T>(xs: T[], i: number) => xs[i % xs.length] as T;
       const apis: [string, (i: number) => Promise<unknown>][] = [
@@ -88,7 +88,7 @@ export async function b6(log: (s: string) => void): Promise<BenchResult> {
         ["jobs.list failed, 50", () => data(api.query("jobs.list", { status: "failed", limit: 50 }))],
         [
           "jobs.logs (log tail, 1000 lines)",
-          (i) => data(api.query("jobs.logs", { jobId: pick(jobIds, i), afterSeq: -1, limit: 1000 })),
+          (i) => data(api.query("jobs.logs", { jobId: pick(jobIds, i), limit: 1000 })),
         ],
       ];
       const checks: Check[] = [];

@@ -143,8 +143,8 @@ export async function b3(log: (s: string) => void): Promise<BenchResult> {
   // Each seeded host has one source group ("default", /etc and /srv).
   const groups: string[] = [];
   for (const h of hosts) {
-    const list = await data<{ id: string }[]>(f.api.query("sources.list", { hostId: h.hostId }));
-    groups.push(list[0]!.id);
+    const list = await data<{ items: { id: string }[] }>(f.api.query("sources.list", { hostId: h.hostId }));
+    groups.push(list.items[0]!.id);
   }
   log(`B3: ${n} Run-now mutations, one at a time, ${f.identities.length} agents connected`);
   const latencies: number[] = [];

@@ -42,8 +42,8 @@ async function setup(hosts: number, prefix: string) {
 async function groupsOf(api: TestClient, hostIds: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const hostId of hostIds) {
-    const list = await data<{ id: string }[]>(api.query("sources.list", { hostId }));
-    out.push(list[0]!.id);
+    const list = await data<{ items: { id: string }[] }>(api.query("sources.list", { hostId }));
+    out.push(list.items[0]!.id);
   }
   return out;
 }

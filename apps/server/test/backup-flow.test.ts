@@ -81,8 +81,8 @@ beforeAll(async () => {
     repoUrl: repo,
     repoPassword: REPO_PASSWORD,
   }));
-  const groups = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
-  groupId = groups[0]?.id ?? "";
+  const groups = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
+  groupId = groups.items[0]?.id ?? "";
 }, 300_000);
 
 afterAll(async () => {
@@ -110,14 +110,14 @@ describe("backups with the real agent and restic", () => {
     expect(job.stats?.snapshotId).toBeTruthy();
     const snaps = await waitFor(
       () =>
-        data<{ rows: { tags: string[]; paths: string[] }[]; total: number }>(
+        data<{ items: { tags: string[]; paths: string[] }[]; total: number }>(
           admin.query("hosts.snapshots", { hostId }),
         ),
       (s) => s.total === 1,
       30_000,
       "the snapshot list",
     );
-    expect(snaps.rows[0]).toMatchObject({ tags: ["default"], paths: [smallData] });
+    expect(snaps.items[0]).toMatchObject({ tags: ["default"], paths: [smallData] });
     const host = await data<{ lastBackupStatus: string; snapshotCount: number }>(admin.query("hosts.get", { hostId }));
     expect(host).toMatchObject({ lastBackupStatus: "succeeded", snapshotCount: 1 });
   });
@@ -151,7 +151,7 @@ describe("backups with the real agent and restic", () => {
     rm = await startConsole({ dataDir: rm.dataDir, port: rm.port });
     const job = await waitJob(jobId, ["succeeded", "failed", "interrupted", "cancelled"], 180_000);
     expect(job.status, job.error ?? "").toBe("succeeded");
-    const lines = await data<{ seq: number }[]>(admin.query("jobs.logs", { jobId, limit: 5000 }));
+    const { items: lines } = await data<{ items: { seq: number }[] }>(admin.query("jobs.logs", { jobId, limit: 5000 }));
     expect(lines.length).toBe(job.logLines);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i));
     expect(resticSnapshots().length).toBe(before + 1);

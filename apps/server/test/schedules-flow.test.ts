@@ -57,7 +57,7 @@ const waitJob = (jobId: string, statuses: string[], timeoutMs = 120_000) =>
   );
 const FINAL = ["succeeded", "failed", "cancelled", "interrupted"];
 const listJobs = async (kind?: string) =>
-  (await data<{ rows: { id: string }[] }>(admin.query("jobs.list", { hostId, kind, limit: 200 }))).rows;
+  (await data<{ items: { id: string }[] }>(admin.query("jobs.list", { hostId, kind, limit: 200 }))).items;
 const backupJobs = async () => Promise.all((await listJobs("backup")).map((r) => getJob(r.id)));
 const resticEnv = { ...process.env, RESTIC_PASSWORD: REPO_PASSWORD };
 const restic = (...args: string[]) =>
@@ -74,7 +74,9 @@ const idle = () =>
     "the host to be idle",
   );
 const logText = async (jobId: string) =>
-  (await data<{ line: string }[]>(admin.query("jobs.logs", { jobId, limit: 5000 }))).map((l) => l.line).join("\n");
+  (await data<{ items: { line: string }[] }>(admin.query("jobs.logs", { jobId, limit: 5000 }))).items
+    .map((l) => l.line)
+    .join("\n");
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "rm-sched-flow-"));
@@ -94,7 +96,9 @@ beforeAll(async () => {
     repoPassword: REPO_PASSWORD,
     waitForInit: true,
   }));
-  const [first] = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
+  const {
+    items: [first],
+  } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
   etcGroup = first?.id ?? "";
   await data(
     admin.call("sources.update", {

@@ -2,6 +2,16 @@
  * Input schemas shared by the procedures and the SPA's forms. Pure zod: importing this file
  * pulls no server code into the browser bundle.
  */
+import {
+  JOB_KINDS,
+  JOB_STATUSES,
+  RESTIC_DURATION,
+  RESTIC_DURATION_HINT,
+  ROLES,
+  ZJobKind,
+  ZJobStatus,
+  ZRetention as ZWireRetention,
+} from "@restic-manager/protocol";
 import { z } from "zod";
 
 export const PASSWORD_MIN = 12;
@@ -28,7 +38,7 @@ export const ZCreateApiTokenRequest = z.object({
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 
-export const ZRole = z.enum(["admin", "operator", "viewer"]);
+export const ZRole = z.enum(ROLES);
 
 export const ZCreateUserRequest = z.object({
   username: ZUsername,
@@ -41,8 +51,8 @@ export const ZId = z.string().min(1).max(64);
 export const ZAuditListRequest = z.object({
   action: z.string().max(64).optional(),
   actor: z.string().max(100).optional(),
-  /** Audit row id to page before (newest first). */
-  before: z.number().int().optional(),
+  /** nextCursor of the previous page (newest first). */
+  cursor: z.string().regex(/^\d+$/, "This page cursor is not one the console gave out.").nullish(),
   since: z.number().int().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
@@ -116,27 +126,19 @@ export const ZHostOptionsRequest = z
   .strictObject({ search: ZHostSearch.optional(), limit: ZHostListLimit.default(50) })
   .prefault({});
 
-export const ZJobKind = z.enum(["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"]);
-export const ZJobStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
+export { JOB_KINDS, JOB_STATUSES, ZJobKind, ZJobStatus };
 
-export const ZJobListRequest = z.object({
-  hostId: ZId.optional(),
-  kind: ZJobKind.optional(),
-  status: ZJobStatus.optional(),
-  /** Job id to page before (newest first). */
-  before: ZId.optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-});
-
-const keep = z.number().int().min(1, "At least 1, or leave it empty.").max(1_000_000).nullable();
-export const ZRetention = z.object({
-  keepLast: keep,
-  keepHourly: keep,
-  keepDaily: keep,
-  keepWeekly: keep,
-  keepMonthly: keep,
-  keepYearly: keep,
-  keepWithin: z.string().trim().max(32).nullable(),
+/**
+ * The protocol's retention, as a form sends it: keepWithin may be "" (the service stores null).
+ * The SPA's source-group form validates with this very schema.
+ */
+export const ZRetention = ZWireRetention.extend({
+  keepWithin: z
+    .string()
+    .trim()
+    .max(32)
+    .refine((v) => v === "" || RESTIC_DURATION.test(v), `Keep within takes ${RESTIC_DURATION_HINT}, or empty.`)
+    .nullable(),
 });
 
 export const ZSourceGroupFields = z.object({

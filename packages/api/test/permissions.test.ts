@@ -79,6 +79,6 @@ describe("permission matrix", () => {
   it("refuses every cookie-authenticated mutation that failed the CSRF check", async () => {
     const caller = createCaller({ ...ctxFor(USERS.admin ?? null), csrf: { ok: false, reason: "test" } });
     await expect(caller.apiTokens.create({ name: "x" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(caller.apiTokens.list()).resolves.toEqual([]);
+    await expect(caller.apiTokens.list()).resolves.toEqual({ items: [], nextCursor: null, total: 0 });
   });
 });

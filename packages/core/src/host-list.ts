@@ -14,6 +14,7 @@ import {
   schedules,
   sourceGroups,
 } from "@restic-manager/db";
+import { HOST_ATTENTION_REASONS, type HostAttention } from "@restic-manager/protocol";
 import { and, asc, desc, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import { DomainError } from "./errors.js";
 
@@ -44,15 +45,7 @@ export interface HostListQuery {
   cursor?: string | null | undefined;
 }
 
-export const HOST_ATTENTION_REASONS = [
-  "backup_failed",
-  "offline",
-  "never_connected",
-  "never_backed_up",
-  "healthy",
-  "revoked",
-] as const;
-export type HostAttention = (typeof HOST_ATTENTION_REASONS)[number];
+export { HOST_ATTENTION_REASONS, type HostAttention };
 
 /** What every view of a host shows: a list row, and with more columns the host page (hosts.ts). */
 export const HOST_SUMMARY_COLUMNS = {

@@ -7,22 +7,15 @@ import {
   sourceGroups,
   type Transaction,
 } from "@restic-manager/db";
+import { RESTIC_DURATION, RETENTION_COUNTS, type Retention } from "@restic-manager/protocol";
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { type Actor, writeAudit } from "./audit.js";
 import { DomainError } from "./errors.js";
 import type { EventBus } from "./events.js";
 import type { SecretBox, SecretSlot } from "./secrets.js";
 
-/** restic forget --keep-* rules; null = that rule is not used. */
-export interface Retention {
-  keepLast: number | null;
-  keepHourly: number | null;
-  keepDaily: number | null;
-  keepWeekly: number | null;
-  keepMonthly: number | null;
-  keepYearly: number | null;
-  keepWithin: string | null;
-}
+/** restic forget --keep-* rules; null = that rule is not used (defined in the protocol). */
+export type { Retention };
 
 export const EMPTY_RETENTION: Retention = {
   keepLast: null,
@@ -54,8 +47,7 @@ export const hookSlot = (groupId: string, column: HookColumn): SecretSlot => ({
   rowId: groupId,
 });
 
-const RETENTION_KEYS = ["keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly", "keepYearly"] as const;
-const RETENTION_LABELS: Record<(typeof RETENTION_KEYS)[number] | "keepWithin", string> = {
+const RETENTION_LABELS: Record<(typeof RETENTION_COUNTS)[number] | "keepWithin", string> = {
   keepLast: "keep last",
   keepHourly: "hourly",
   keepDaily: "daily",
@@ -77,19 +69,19 @@ export function retentionOf(group: Retention): Retention {
   };
 }
 
-export const hasRetention = (r: Retention) => RETENTION_KEYS.some((k) => r[k] !== null) || r.keepWithin !== null;
+export const hasRetention = (r: Retention) => RETENTION_COUNTS.some((k) => r[k] !== null) || r.keepWithin !== null;
 
 /** "last 7, daily 14, within 30d" or "keep everything". */
 export function describeRetention(r: Retention): string {
   const parts: string[] = [];
-  for (const k of RETENTION_KEYS) if (r[k] !== null) parts.push(`${RETENTION_LABELS[k]} ${r[k]}`);
+  for (const k of RETENTION_COUNTS) if (r[k] !== null) parts.push(`${RETENTION_LABELS[k]} ${r[k]}`);
   if (r.keepWithin) parts.push(`within ${r.keepWithin}`);
   return parts.length ? parts.join(", ") : "keep everything";
 }
 
 function validateRetention(r: Retention): Retention {
   const out = { ...r };
-  for (const k of RETENTION_KEYS) {
+  for (const k of RETENTION_COUNTS) {
     const v = r[k];
     if (v === null) continue;
     if (!Number.isInteger(v) || v < 1 || v > 1_000_000) {
@@ -97,7 +89,7 @@ function validateRetention(r: Retention): Retention {
     }
   }
   const within = r.keepWithin?.trim() || null;
-  if (within !== null && !/^(\d+[ymdh])+$/.test(within)) {
+  if (within !== null && !RESTIC_DURATION.test(within)) {
     throw new DomainError(
       "BAD_REQUEST",
       `Retention keep within: "${within.slice(0, 32)}" is not a restic duration such as 30d, 12h or 1y6m.`,

@@ -7,14 +7,17 @@
  * milliseconds; columns ending in `_enc` hold AES-256-GCM blobs from core/secrets.
  */
 import type { JobProgress } from "@restic-manager/protocol";
+
+// The enums (roles, host and job statuses, job kinds and triggers) are defined once, in the
+// protocol: the lowest layer the services, the API and the SPA all import.
+import { HOST_STATUSES, JOB_KINDS, JOB_STATUSES, JOB_TRIGGERS, ROLES } from "@restic-manager/protocol";
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
-export const ROLES = ["admin", "operator", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from "@restic-manager/protocol";
 
 /** Key/value facts about this installation, e.g. the secret-key check value. */
 export const meta = sqliteTable("meta", {
@@ -73,8 +76,7 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
 );
 
-export const HOST_STATUSES = ["pending", "online", "offline", "revoked"] as const;
-export type HostStatus = (typeof HOST_STATUSES)[number];
+export { HOST_STATUSES, type HostStatus } from "@restic-manager/protocol";
 
 export const hosts = sqliteTable(
   "hosts",
@@ -223,13 +225,14 @@ export const sourceGroups = sqliteTable(
   (t) => [uniqueIndex("source_groups_host_name_unique").on(t.hostId, t.name)],
 );
 
-export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-export const JOB_TRIGGERS = ["manual", "schedule", "catch-up", "maintenance", "system"] as const;
-export type JobTrigger = (typeof JOB_TRIGGERS)[number];
+export {
+  JOB_KINDS,
+  JOB_STATUSES,
+  JOB_TRIGGERS,
+  type JobKind,
+  type JobStatus,
+  type JobTrigger,
+} from "@restic-manager/protocol";
 
 export const jobs = sqliteTable(
   "jobs",

@@ -91,9 +91,9 @@ describe("fleet simulator against a real console", () => {
     await waitFor(
       async () =>
         (await admin.query("jobs.list", { hostId, kind: "init", limit: 5 })).body.result?.data as {
-          rows: { status: string }[];
+          items: { status: string }[];
         },
-      (d) => d?.rows.some((r) => r.status === "succeeded") === true,
+      (d) => d?.items.some((r) => r.status === "succeeded") === true,
       20_000,
       "the init job succeeded",
     );
@@ -137,10 +137,10 @@ describe("fleet simulator against a real console", () => {
     // Lines flushed while the socket was down (every 100 ms, >= 125 ms of backoff) went out again.
     const replayed = sim.metrics.eventsReplayed - replayedBefore;
     expect(replayed).toBeGreaterThan(0);
-    const logs = (await admin.query("jobs.logs", { jobId, afterSeq: -1, limit: 5000 })).body.result?.data as {
-      seq: number;
-      line: string;
-    }[];
+    const logPage = (await admin.query("jobs.logs", { jobId, limit: 5000 })).body.result?.data as
+      | { items: { seq: number; line: string }[] }
+      | undefined;
+    const logs = logPage?.items ?? [];
     const expectedLines = 1 + 300 + sim.script.lines.length;
     expect(logs.length).toBe(expectedLines);
     expect(job.logLines).toBe(expectedLines);

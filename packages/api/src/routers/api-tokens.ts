@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
+import { wholeList } from "../list.js";
 import { ZCreateApiTokenRequest, ZId } from "../schemas.js";
 import { authedProcedure, router } from "../trpc.js";
 
 export const apiTokensRouter = router({
-  list: authedProcedure.query(({ ctx }) => ctx.core.auth.listApiTokens(ctx.user.id)),
+  list: authedProcedure.query(async ({ ctx }) => wholeList(await ctx.core.auth.listApiTokens(ctx.user.id))),
 
   /** The token is in this answer and nowhere else, ever. */
   create: authedProcedure

@@ -4,8 +4,9 @@ import { adminProcedure, router } from "../trpc.js";
 
 export const auditRouter = router({
   list: adminProcedure.input(ZAuditListRequest).query(async ({ ctx, input }) => {
-    const rows = await listAudit(ctx.core.db, input);
-    const last = rows.at(-1);
-    return { rows, nextBefore: rows.length === input.limit && last ? last.id : null };
+    const { cursor, ...filter } = input;
+    const items = await listAudit(ctx.core.db, { ...filter, before: cursor ? Number(cursor) : undefined });
+    const last = items.at(-1);
+    return { items, nextCursor: items.length === input.limit && last ? String(last.id) : null };
   }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
 import { installCommands } from "../install-commands.js";
+import { wholeList } from "../list.js";
 import { reloadOnEvents } from "../live.js";
 import { ZCreateEnrollmentRequest, ZId } from "../schemas.js";
 import { operatorProcedure, router } from "../trpc.js";
@@ -23,7 +24,7 @@ export const enrollmentRouter = router({
     };
   }),
 
-  pending: operatorProcedure.query(({ ctx }) => ctx.core.enrollment.pending()),
+  pending: operatorProcedure.query(async ({ ctx }) => wholeList(await ctx.core.enrollment.pending())),
 
   status: operatorProcedure
     .input(z.object({ id: ZId }))

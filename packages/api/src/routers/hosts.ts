@@ -1,19 +1,33 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
-import { ZHostListRequest, ZHostOptionsRequest, ZId, ZUpdateCredentialsRequest } from "../schemas.js";
+import { checkedOnce } from "../checked-once.js";
+import { ZOk } from "../list.js";
+import { ZHostOptionsRequest, ZId, ZUpdateCredentialsRequest } from "../schemas.js";
 import { sharedRead } from "../shared-reads.js";
 import { adminProcedure, authedProcedure, operatorProcedure, router } from "../trpc.js";
+import {
+  ZHostGetRequest,
+  ZHostGetResponse,
+  ZHostListRequest,
+  ZHostListResponse,
+  ZHostSnapshotsRequest,
+  ZHostSnapshotsResponse,
+} from "./hosts.types.js";
 
 export const hostsRouter = router({
   /** A page of hosts: search, status filter, name or attention order, keyset cursor, with the total. */
   list: authedProcedure
     .input(ZHostListRequest)
+    .output(checkedOnce(ZHostListResponse))
     .query(({ ctx, input }) => sharedRead(ctx.core, "hosts.list", input, 1_000, () => ctx.core.hosts.list(input))),
 
-  /** Id and name only, for pickers (the Jobs page's host filter). */
+  /** Id and name only, for pickers (the Jobs page's host filter); not paged: `hasMore` says it was cut. */
   options: authedProcedure.input(ZHostOptionsRequest).query(({ ctx, input }) => ctx.core.hosts.options(input)),
 
-  get: authedProcedure.input(z.object({ hostId: ZId })).query(({ ctx, input }) => ctx.core.hosts.get(input.hostId)),
+  get: authedProcedure
+    .input(ZHostGetRequest)
+    .output(ZHostGetResponse)
+    .query(({ ctx, input }) => ctx.core.hosts.get(input.hostId)),
 
   /** URL and username only; the password never leaves the server except to the agent. */
   credentials: operatorProcedure
@@ -33,18 +47,20 @@ export const hostsRouter = router({
     sharedRead(ctx.core, "hosts.summary", null, 2_000, () => ctx.core.hosts.fleetSummary()),
   ),
 
+  /** The host's snapshots, newest first; the cursor is where the next page starts. */
   snapshots: authedProcedure
-    .input(
-      z.object({
-        hostId: ZId,
-        limit: z.number().int().min(1).max(200).default(50),
-        offset: z.number().int().min(0).default(0),
-      }),
-    )
+    .input(ZHostSnapshotsRequest)
+    .output(ZHostSnapshotsResponse)
     .query(async ({ ctx, input }) => {
       const host = await ctx.core.hosts.get(input.hostId);
-      const rows = await ctx.core.reports.snapshots(input.hostId, input);
-      return { rows, total: host.snapshotCount };
+      const offset = input.cursor ? Number(input.cursor) : (input.offset ?? 0);
+      const items = await ctx.core.reports.snapshots(input.hostId, { limit: input.limit, offset });
+      const next = offset + items.length;
+      return {
+        items,
+        total: host.snapshotCount,
+        nextCursor: items.length === input.limit && next < host.snapshotCount ? String(next) : null,
+      };
     }),
 
   /** The latest init job, shown under the host's vitals. */
@@ -58,13 +74,17 @@ export const hostsRouter = router({
 
   remove: adminProcedure
     .input(z.object({ hostId: ZId, confirmName: z.string().max(255) }))
+    .output(ZOk)
     .mutation(async ({ ctx, input }) => {
       await ctx.core.hosts.remove(input.hostId, input.confirmName, actorOf(ctx));
       return { ok: true as const };
     }),
 
-  revoke: adminProcedure.input(z.object({ hostId: ZId })).mutation(async ({ ctx, input }) => {
-    await ctx.core.hosts.revoke(input.hostId, actorOf(ctx));
-    return { ok: true as const };
-  }),
+  revoke: adminProcedure
+    .input(z.object({ hostId: ZId }))
+    .output(ZOk)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.hosts.revoke(input.hostId, actorOf(ctx));
+      return { ok: true as const };
+    }),
 });

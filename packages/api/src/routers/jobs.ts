@@ -1,13 +1,26 @@
 import type { JobLogLine } from "@restic-manager/core";
 import type { JobProgress } from "@restic-manager/protocol";
-import { z } from "zod";
 import { actorOf } from "../actor.js";
-import { ZId, ZJobListRequest } from "../schemas.js";
+import { checkedOnce } from "../checked-once.js";
 import { sharedRead } from "../shared-reads.js";
 import { shareSerialization } from "../transformer.js";
 import { authedProcedure, operatorProcedure, router } from "../trpc.js";
+import {
+  JOB_LOG_PAGE_MAX,
+  ZJobCancelRequest,
+  ZJobCancelResponse,
+  ZJobDispatchResponse,
+  ZJobGetRequest,
+  ZJobGetResponse,
+  ZJobListRequest,
+  ZJobListResponse,
+  ZJobLogsRequest,
+  ZJobLogsResponse,
+  ZJobRunBackupRequest,
+  ZJobWatchRequest,
+} from "./jobs.types.js";
 
-const HISTORY_PAGE = 5000;
+const HISTORY_PAGE = JOB_LOG_PAGE_MAX;
 
 /**
  * Stream events made once per bus event and shared by every viewer of the job, so each is
@@ -32,31 +45,41 @@ export type JobStreamEvent =
   | { type: "progress"; progress: JobProgress };
 
 export const jobsRouter = router({
-  list: authedProcedure.input(ZJobListRequest).query(({ ctx, input }) =>
-    sharedRead(ctx.core, "jobs.list", input, 1_000, async () => {
-      const rows = await ctx.core.jobs.list(input);
-      return { rows, nextBefore: rows.length === input.limit ? (rows.at(-1)?.id ?? null) : null };
-    }),
-  ),
-
-  get: authedProcedure.input(z.object({ jobId: ZId })).query(({ ctx, input }) => ctx.core.jobs.get(input.jobId)),
-
-  logs: authedProcedure
-    .input(
-      z.object({
-        jobId: ZId,
-        afterSeq: z.number().int().min(-1).default(-1),
-        limit: z.number().int().min(1).max(HISTORY_PAGE).default(1000),
+  /** Newest first; the cursor is the last job of the previous page. */
+  list: authedProcedure
+    .input(ZJobListRequest)
+    .output(checkedOnce(ZJobListResponse))
+    .query(({ ctx, input }) =>
+      sharedRead(ctx.core, "jobs.list", input, 1_000, async () => {
+        const { cursor, ...filter } = input;
+        const items = await ctx.core.jobs.list({ ...filter, ...(cursor ? { before: cursor } : {}) });
+        return { items, nextCursor: items.length === input.limit ? (items.at(-1)?.id ?? null) : null };
       }),
-    )
-    .query(({ ctx, input }) => ctx.core.jobs.logs(input.jobId, input.afterSeq, input.limit)),
+    ),
+
+  get: authedProcedure
+    .input(ZJobGetRequest)
+    .output(ZJobGetResponse)
+    .query(({ ctx, input }) => ctx.core.jobs.get(input.jobId)),
+
+  /** The job's log lines in order, after the cursor (a line's seq). */
+  logs: authedProcedure
+    .input(ZJobLogsRequest)
+    .output(ZJobLogsResponse)
+    .query(async ({ ctx, input }) => {
+      const items = await ctx.core.jobs.logs(input.jobId, input.cursor ? Number(input.cursor) : -1, input.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: items.length === input.limit && last ? String(last.seq) : null };
+    }),
 
   runBackup: operatorProcedure
-    .input(z.object({ groupId: ZId }))
+    .input(ZJobRunBackupRequest)
+    .output(ZJobDispatchResponse)
     .mutation(({ ctx, input }) => ctx.core.runNow.backup(input.groupId, actorOf(ctx))),
 
   cancel: operatorProcedure
-    .input(z.object({ jobId: ZId }))
+    .input(ZJobCancelRequest)
+    .output(ZJobCancelResponse)
     .mutation(({ ctx, input }) => ctx.core.dispatcher.cancel(input.jobId, actorOf(ctx))),
 
   /**
@@ -66,7 +89,7 @@ export const jobsRouter = router({
    * It subscribes before reading history and drops buffered lines the history already had, so
    * there is no gap and no duplicate.
    */
-  watch: authedProcedure.input(z.object({ jobId: ZId })).subscription(async function* ({ ctx, input, signal }) {
+  watch: authedProcedure.input(ZJobWatchRequest).subscription(async function* ({ ctx, input, signal }) {
     const { jobs: service, events } = ctx.core;
     const pending: JobStreamEvent[] = [];
     let wake: (() => void) | null = null;

@@ -1,17 +1,34 @@
 import { CRON_PRESETS } from "@restic-manager/core";
 import { z } from "zod";
 import { actorOf } from "../actor.js";
+import { wholeList } from "../list.js";
 import { reloadOnEvents } from "../live.js";
-import { ZId, ZScheduleFields } from "../schemas.js";
+import { ZId } from "../schemas.js";
 import { authedProcedure, operatorProcedure, router } from "../trpc.js";
+import {
+  ZScheduleCreateRequest,
+  ZScheduleCreateResponse,
+  ZScheduleGetRequest,
+  ZScheduleGetResponse,
+  ZScheduleListRequest,
+  ZScheduleListResponse,
+  ZScheduleRemoveRequest,
+  ZScheduleRemoveResponse,
+  ZScheduleRunNowRequest,
+  ZScheduleRunNowResponse,
+  ZScheduleUpdateRequest,
+  ZScheduleUpdateResponse,
+} from "./schedules.types.js";
 
 export const schedulesRouter = router({
   list: authedProcedure
-    .input(z.object({ hostId: ZId }))
-    .query(({ ctx, input }) => ctx.core.schedules.list(input.hostId)),
+    .input(ZScheduleListRequest)
+    .output(ZScheduleListResponse)
+    .query(async ({ ctx, input }) => wholeList(await ctx.core.schedules.list(input.hostId))),
 
   get: authedProcedure
-    .input(z.object({ scheduleId: ZId }))
+    .input(ZScheduleGetRequest)
+    .output(ZScheduleGetResponse)
     .query(({ ctx, input }) => ctx.core.schedules.get(input.scheduleId)),
 
   /** Validation, description and the next three fires in the host's time zone, while typing. */
@@ -27,7 +44,7 @@ export const schedulesRouter = router({
     const load = async () => {
       const host = await core.hosts.get(input.hostId);
       return {
-        schedules: await core.schedules.list(input.hostId),
+        schedules: wholeList(await core.schedules.list(input.hostId)),
         pending: await core.schedules.pending(input.hostId),
         sync: {
           version: host.scheduleVersion,
@@ -48,20 +65,26 @@ export const schedulesRouter = router({
   }),
 
   create: operatorProcedure
-    .input(ZScheduleFields.extend({ hostId: ZId }))
+    .input(ZScheduleCreateRequest)
+    .output(ZScheduleCreateResponse)
     .mutation(({ ctx, input }) => ctx.core.schedules.create(input.hostId, input, actorOf(ctx))),
 
   update: operatorProcedure
-    .input(ZScheduleFields.extend({ scheduleId: ZId }))
+    .input(ZScheduleUpdateRequest)
+    .output(ZScheduleUpdateResponse)
     .mutation(({ ctx, input }) => ctx.core.schedules.update(input.scheduleId, input, actorOf(ctx))),
 
-  remove: operatorProcedure.input(z.object({ scheduleId: ZId })).mutation(async ({ ctx, input }) => {
-    await ctx.core.schedules.remove(input.scheduleId, actorOf(ctx));
-    return { ok: true as const };
-  }),
+  remove: operatorProcedure
+    .input(ZScheduleRemoveRequest)
+    .output(ZScheduleRemoveResponse)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.schedules.remove(input.scheduleId, actorOf(ctx));
+      return { ok: true as const };
+    }),
 
   /** Runs all the schedule's groups now, one after another (also when the schedule is paused). */
   runNow: operatorProcedure
-    .input(z.object({ scheduleId: ZId }))
+    .input(ZScheduleRunNowRequest)
+    .output(ZScheduleRunNowResponse)
     .mutation(({ ctx, input }) => ctx.core.schedules.runNow(input.scheduleId, actorOf(ctx))),
 });

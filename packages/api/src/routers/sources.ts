@@ -1,10 +1,26 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
-import { ZBandwidth, ZCreateSourceGroupRequest, ZId, ZRetention, ZUpdateSourceGroupRequest } from "../schemas.js";
+import { wholeList } from "../list.js";
+import { ZId, ZRetention } from "../schemas.js";
 import { authedProcedure, operatorProcedure, router } from "../trpc.js";
+import {
+  ZSourceCreateRequest,
+  ZSourceCreateResponse,
+  ZSourceListRequest,
+  ZSourceListResponse,
+  ZSourceRemoveRequest,
+  ZSourceRemoveResponse,
+  ZSourceRunNowRequest,
+  ZSourceRunNowResponse,
+  ZSourceUpdateRequest,
+  ZSourceUpdateResponse,
+} from "./sources.types.js";
 
 export const sourcesRouter = router({
-  list: authedProcedure.input(z.object({ hostId: ZId })).query(({ ctx, input }) => ctx.core.sources.list(input.hostId)),
+  list: authedProcedure
+    .input(ZSourceListRequest)
+    .output(ZSourceListResponse)
+    .query(async ({ ctx, input }) => wholeList(await ctx.core.sources.list(input.hostId))),
 
   /** One group with its hook commands in plain text, for the edit form (operators only). */
   get: operatorProcedure.input(z.object({ groupId: ZId })).query(async ({ ctx, input }) => {
@@ -33,21 +49,27 @@ export const sourcesRouter = router({
     ),
 
   create: operatorProcedure
-    .input(ZCreateSourceGroupRequest)
+    .input(ZSourceCreateRequest)
+    .output(ZSourceCreateResponse)
     .mutation(({ ctx, input }) => ctx.core.sources.create(input.hostId, input, actorOf(ctx))),
 
   update: operatorProcedure
-    .input(ZUpdateSourceGroupRequest)
+    .input(ZSourceUpdateRequest)
+    .output(ZSourceUpdateResponse)
     .mutation(({ ctx, input }) => ctx.core.sources.update(input.groupId, input, actorOf(ctx))),
 
-  remove: operatorProcedure.input(z.object({ groupId: ZId })).mutation(async ({ ctx, input }) => {
-    await ctx.core.sources.remove(input.groupId, actorOf(ctx));
-    return { ok: true as const };
-  }),
+  remove: operatorProcedure
+    .input(ZSourceRemoveRequest)
+    .output(ZSourceRemoveResponse)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.sources.remove(input.groupId, actorOf(ctx));
+      return { ok: true as const };
+    }),
 
   /** Backs up the group now; `limits` overrides the host's bandwidth caps for this run only. */
   runNow: operatorProcedure
-    .input(z.object({ groupId: ZId, limits: ZBandwidth.optional() }))
+    .input(ZSourceRunNowRequest)
+    .output(ZSourceRunNowResponse)
     .mutation(({ ctx, input }) =>
       ctx.core.runNow.backup(input.groupId, actorOf(ctx), input.limits ? { limits: input.limits } : {}),
     ),

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
+import { wholeList } from "../list.js";
 import { ZCreateUserRequest, ZId, ZRole } from "../schemas.js";
 import { adminProcedure, router } from "../trpc.js";
 
 export const usersRouter = router({
-  list: adminProcedure.query(({ ctx }) => ctx.core.users.list()),
+  list: adminProcedure.query(async ({ ctx }) => wholeList(await ctx.core.users.list())),
 
   create: adminProcedure
     .input(ZCreateUserRequest)

@@ -28,13 +28,13 @@ export function AuditPage() {
   const trpc = useTRPC();
   const client = useTRPCClient();
 
-  // The API pages with `before` (an audit row id), not tRPC's `cursor`, so page by hand.
+  // Paged by hand (not useInfiniteQuery's tRPC helper) to keep the action filter in the key.
   const audit = useInfiniteQuery({
     queryKey: [...trpc.audit.list.queryKey({ action, limit: PAGE_SIZE }), "pages"],
     queryFn: ({ pageParam }) =>
-      client.audit.list.query({ action, limit: PAGE_SIZE, ...(pageParam === null ? {} : { before: pageParam }) }),
-    initialPageParam: null as number | null,
-    getNextPageParam: (page) => page.nextBefore,
+      client.audit.list.query({ action, limit: PAGE_SIZE, ...(pageParam === null ? {} : { cursor: pageParam }) }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
     enabled: me.role === "admin",
   });
 
@@ -42,7 +42,7 @@ export function AuditPage() {
     return <Forbidden role={me.role} username={me.username} needed="admin" />;
   }
 
-  const rows = audit.data?.pages.flatMap((page) => page.rows) ?? [];
+  const rows = audit.data?.pages.flatMap((page) => page.items) ?? [];
   // Keep an action from the URL selectable even if this build does not know it.
   const options =
     action && !AUDIT_ACTIONS.some((known) => known.value === action)

@@ -72,7 +72,7 @@ function useActiveJobs(): Map<string, JobRow> {
   const running = useQuery({ ...trpc.jobs.list.queryOptions({ status: "running", limit: 200 }), ...options });
   const queued = useQuery({ ...trpc.jobs.list.queryOptions({ status: "queued", limit: 200 }), ...options });
   const byHost = new Map<string, JobRow>();
-  for (const job of [...(queued.data?.rows ?? []), ...(running.data?.rows ?? [])]) byHost.set(job.hostId, job);
+  for (const job of [...(queued.data?.items ?? []), ...(running.data?.items ?? [])]) byHost.set(job.hostId, job);
   return byHost;
 }
 

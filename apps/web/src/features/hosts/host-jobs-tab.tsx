@@ -16,7 +16,7 @@ const PAGE_SIZE = 25;
 /** Every job this host ran, newest first. */
 export function HostJobsTab({ host }: { host: Host }) {
   const jobs = useJobs({ hostId: host.id }, PAGE_SIZE);
-  const rows = jobs.data?.pages.flatMap((page) => page.rows) ?? [];
+  const rows = jobs.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>
       <Card className="py-0">

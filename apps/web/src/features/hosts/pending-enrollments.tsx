@@ -9,7 +9,11 @@ import { LIVE_REFRESH_MS } from "./types";
 /** Tokens created but not used yet; each disappears once its agent enrols or it expires. */
 export function PendingEnrollments() {
   const trpc = useTRPC();
-  const pending = useQuery({ ...trpc.enrollment.pending.queryOptions(), refetchInterval: LIVE_REFRESH_MS });
+  const pending = useQuery({
+    ...trpc.enrollment.pending.queryOptions(),
+    select: (page) => page.items,
+    refetchInterval: LIVE_REFRESH_MS,
+  });
   if (!pending.data?.length) return null;
 
   return (

@@ -39,7 +39,10 @@ export function RunNowButton({
     if (open) return setOpen(false);
     setLoading(true);
     try {
-      const list = await queryClient.fetchQuery({ ...trpc.sources.list.queryOptions({ hostId }), staleTime: 0 });
+      const { items: list } = await queryClient.fetchQuery({
+        ...trpc.sources.list.queryOptions({ hostId }),
+        staleTime: 0,
+      });
       const runnable = list.filter((group) => group.includePaths.length > 0);
       const only = runnable.length === 1 ? runnable[0] : undefined;
       if (only) run.mutate({ groupId: only.id });

@@ -41,7 +41,7 @@ export function SnapshotsTab({ host }: { host: Host }) {
             message={describeError(snapshots.error)}
             onRetry={() => void snapshots.refetch()}
           />
-        ) : snapshots.data.rows.length === 0 ? (
+        ) : snapshots.data.items.length === 0 ? (
           <EmptyState icon={<HistoryIcon />} title="No snapshots yet">
             Each backup leaves a snapshot in the repository; the agent reports them after every backup. Start one from
             the Sources tab.
@@ -57,7 +57,7 @@ export function SnapshotsTab({ host }: { host: Host }) {
               </TableRow>
             </TableHeader>
             <TableBody>
-              {snapshots.data.rows.map((snapshot) => (
+              {snapshots.data.items.map((snapshot) => (
                 <TableRow key={snapshot.snapshotId} data-snapshot={snapshot.shortId}>
                   <TableCell>
                     <AbsoluteTime value={snapshot.time} />

@@ -9,9 +9,9 @@ export type Enrollment = inferOutput<Trpc["enrollment"]["create"]> & { hostname:
 
 /** Hosts and the host page follow the fleet by polling: simple, and it survives proxies. */
 export const LIVE_REFRESH_MS = 5_000;
-export type SourceGroup = inferOutput<Trpc["sources"]["list"]>[number];
-export type Schedule = inferOutput<Trpc["schedules"]["list"]>[number];
+export type SourceGroup = inferOutput<Trpc["sources"]["list"]>["items"][number];
+export type Schedule = inferOutput<Trpc["schedules"]["list"]>["items"][number];
 
 /** A schedule's source groups by name, for the sentences that say what it backs up. */
 export const groupList = (schedule: Schedule) => schedule.groups.map((group) => group.name).join(", ");
-export type Snapshot = inferOutput<Trpc["hosts"]["snapshots"]>["rows"][number];
+export type Snapshot = inferOutput<Trpc["hosts"]["snapshots"]>["items"][number];

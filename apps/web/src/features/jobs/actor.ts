@@ -11,7 +11,7 @@ export function useActorLabel(): (actor: string, actorName?: string | null) => s
   const me = useCurrentUser();
   const trpc = useTRPC();
   const users = useQuery({ ...trpc.users.list.queryOptions(), enabled: me.role === "admin", staleTime: 60_000 });
-  const list = users.data;
+  const list = users.data?.items;
   return useCallback(
     (actor: string, actorName?: string | null) => {
       const [kind, id] = actor.split(":", 2);

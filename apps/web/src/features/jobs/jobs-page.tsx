@@ -23,7 +23,7 @@ export function JobsPage() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const jobs = useJobs(search, PAGE_SIZE);
-  const rows = jobs.data?.pages.flatMap((page) => page.rows) ?? [];
+  const rows = jobs.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = Boolean(search.hostId || search.kind || search.status);
 
   const setFilter = (key: "hostId" | "kind" | "status", value: string) =>

@@ -3,14 +3,13 @@ import type { inferOutput } from "@trpc/tanstack-react-query";
 import type { Trpc } from "../../lib/trpc";
 
 export type Job = inferOutput<Trpc["jobs"]["get"]>;
-export type JobRow = inferOutput<Trpc["jobs"]["list"]>["rows"][number];
+export type JobRow = inferOutput<Trpc["jobs"]["list"]>["items"][number];
 export type JobStatus = Job["status"];
 export type JobKind = Job["kind"];
 export type LogLine = Extract<JobStreamEvent, { type: "logs" }>["lines"][number];
-export type { JobStreamEvent };
 
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
-export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"] as const;
+export { JOB_KINDS, JOB_STATUSES } from "@restic-manager/api/schemas";
+export type { JobStreamEvent };
 
 /** Queued or running: the job can still change, and be cancelled. */
 export function isActive(status: JobStatus): boolean {

@@ -139,9 +139,9 @@ export function useJobStream(jobId: string) {
     busyRef.current = true;
     try {
       for (;;) {
-        const page = await client.jobs.logs.query({ jobId, afterSeq: buffer.lastSeq, limit: LOG_PAGE });
-        if (buffer.add(page)) setLogVersion((version) => version + 1);
-        if (page.length < LOG_PAGE) break;
+        const page = await client.jobs.logs.query({ jobId, cursor: String(buffer.lastSeq), limit: LOG_PAGE });
+        if (buffer.add(page.items)) setLogVersion((version) => version + 1);
+        if (page.nextCursor === null) break;
       }
     } catch {
       // While the stream is down the banner already says so; the next tick tries again.

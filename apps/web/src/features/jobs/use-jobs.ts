@@ -18,9 +18,9 @@ export function useJobs(filter: JobFilter, pageSize: number) {
   const input = { ...clean(filter), limit: pageSize };
   return useInfiniteQuery({
     queryKey: [...trpc.jobs.list.queryKey(input), "pages"],
-    queryFn: ({ pageParam }) => client.jobs.list.query(pageParam === null ? input : { ...input, before: pageParam }),
+    queryFn: ({ pageParam }) => client.jobs.list.query(pageParam === null ? input : { ...input, cursor: pageParam }),
     initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextBefore,
+    getNextPageParam: (page) => page.nextCursor,
     refetchInterval: JOBS_REFRESH_MS,
   });
 }

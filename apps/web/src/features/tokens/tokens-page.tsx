@@ -16,7 +16,7 @@ import { RevokeTokenButton } from "./revoke-token-button";
 
 export function TokensPage() {
   const trpc = useTRPC();
-  const tokens = useQuery(trpc.apiTokens.list.queryOptions());
+  const tokens = useQuery({ ...trpc.apiTokens.list.queryOptions(), select: (page) => page.items });
 
   return (
     <>

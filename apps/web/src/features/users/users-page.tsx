@@ -18,7 +18,11 @@ import { DisableUserButton, RoleSelect } from "./user-row-actions";
 export function UsersPage() {
   const me = useCurrentUser();
   const trpc = useTRPC();
-  const users = useQuery({ ...trpc.users.list.queryOptions(), enabled: me.role === "admin" });
+  const users = useQuery({
+    ...trpc.users.list.queryOptions(),
+    select: (page) => page.items,
+    enabled: me.role === "admin",
+  });
 
   if (me.role !== "admin" || errorCode(users.error) === "FORBIDDEN") {
     return <Forbidden role={me.role} username={me.username} needed="admin" />;

@@ -32,7 +32,7 @@ export function ScheduleForm({ host, scheduleId }: { host: Host; scheduleId: str
     ...trpc.schedules.get.queryOptions({ scheduleId: scheduleId ?? "" }),
     enabled: scheduleId !== null,
   });
-  const groups = useQuery(trpc.sources.list.queryOptions({ hostId: host.id }));
+  const groups = useQuery({ ...trpc.sources.list.queryOptions({ hostId: host.id }), select: (page) => page.items });
   const header = (
     <TabFormHeader
       hostId={host.id}

@@ -67,6 +67,7 @@ function useLiveSchedules(hostId: string) {
   const streamDown = subscription.status === "error" || subscription.error !== null;
   const list = useQuery({
     ...trpc.schedules.list.queryOptions({ hostId }),
+    select: (page) => page.items,
     refetchInterval: streamDown ? 5_000 : false,
   });
   return { list, pending };

@@ -1,3 +1,4 @@
+import { ZRetention } from "@restic-manager/api/schemas";
 import { type FieldErrors, formValues, optionalNumber } from "../../../lib/validation";
 
 /** One entry per line; blank lines and surrounding spaces do not count. */
@@ -76,9 +77,8 @@ export function readGroupForm(form: HTMLFormElement) {
     KEEP_FIELDS.map(([key]) => [key, whole(key, "A whole number from 1, or empty.")]),
   ) as Omit<Retention, "keepWithin">;
   const keepWithin = values.keepWithin?.trim() || null;
-  if (keepWithin !== null && !/^(\d+[ymdh])+$/.test(keepWithin)) {
-    errors.keepWithin = "A restic duration such as 30d, 12h or 1y6m, or empty.";
-  }
+  const keepWithinCheck = ZRetention.shape.keepWithin.safeParse(keepWithin);
+  if (!keepWithinCheck.success) errors.keepWithin = keepWithinCheck.error.issues[0]?.message ?? "";
   const retryMax = whole("retryMax", "A whole number of retries, 0 to 100.", 5) ?? 5;
   const retryBackoffSeconds = whole("retryBackoffSeconds", "Whole seconds, 10 to 86400.", 300) ?? 300;
   const hookTimeoutSeconds = whole("hookTimeoutSeconds", "Whole seconds, 1 to 86400.", 300) ?? 300;

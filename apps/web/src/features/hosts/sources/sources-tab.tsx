@@ -45,7 +45,7 @@ function NewGroupButton({ hostId }: { hostId: string }) {
 
 function SourceGroupList({ host, canEdit }: { host: Host; canEdit: boolean }) {
   const trpc = useTRPC();
-  const groups = useQuery(trpc.sources.list.queryOptions({ hostId: host.id }));
+  const groups = useQuery({ ...trpc.sources.list.queryOptions({ hostId: host.id }), select: (page) => page.items });
 
   return (
     <section aria-labelledby="sources-title">
