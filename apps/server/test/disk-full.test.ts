@@ -94,7 +94,9 @@ beforeAll(async () => {
     repoPassword: REPO_PASSWORD,
     waitForInit: true,
   }));
-  const [group] = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
+  const {
+    items: [group],
+  } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
   await data(
     admin.call("sources.update", { groupId: group?.id, name: "default", includePaths: [source], excludePatterns: [] }),
   );
@@ -115,7 +117,9 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
     const token = await data<{ token: string }>(admin.call("apiTokens.create", { name: "disk-full-script" }));
     const script = new TestClient(rm.url, { bearer: token.token, origin: null });
     const before = resticSnapshotIds();
-    const [group] = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
+    const {
+      items: [group],
+    } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
     const { jobId } = await data<{ jobId: string }>(admin.call("jobs.runBackup", { groupId: group?.id }));
     await waitFor(
       () => data<{ status: string }>(admin.query("jobs.get", { jobId })),
@@ -189,7 +193,9 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
     expect(job.status, job.error ?? "").toBe("succeeded");
     // Delivered by resends on the same connection: the agent was never restarted.
     expect(agent.output.join("")).toMatch(/sending them again/);
-    const lines = await data<{ seq: number; line: string }[]>(admin.query("jobs.logs", { jobId, limit: 5000 }));
+    const { items: lines } = await data<{ items: { seq: number; line: string }[] }>(
+      admin.query("jobs.logs", { jobId, limit: 5000 }),
+    );
     expect(lines.length).toBe(job.logLines);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i));
     for (let i = 0; i < SMALL_FILES; i += 500) {
@@ -197,12 +203,12 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
     }
     const after = resticSnapshotIds();
     const listedSnapshots = await waitFor(
-      () => data<{ rows: { snapshotId: string }[]; total: number }>(admin.query("hosts.snapshots", { hostId })),
+      () => data<{ items: { snapshotId: string }[]; total: number }>(admin.query("hosts.snapshots", { hostId })),
       (s) => s.total === after.length,
       60_000,
       "the console's snapshot list to match restic's",
     );
-    expect(listedSnapshots.rows.map((s) => s.snapshotId).sort()).toEqual(after);
+    expect(listedSnapshots.items.map((s) => s.snapshotId).sort()).toEqual(after);
     // Ready again once writes have succeeded for a while (a failure is held 30 s against flapping).
     await waitFor(
       async () => (await fetch(`${rm.url}/readyz`)).status,

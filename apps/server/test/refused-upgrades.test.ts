@@ -44,7 +44,9 @@ beforeAll(async () => {
     repoPassword: "refused-repo-pw",
     waitForInit: true,
   }));
-  const [group] = await data<{ id: string }[]>(admin.query("sources.list", { hostId }));
+  const {
+    items: [group],
+  } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
   groupId = group?.id ?? "";
   await data(admin.call("sources.update", { groupId, name: "default", includePaths: [source], excludePatterns: [] }));
 }, 300_000);
