@@ -1,4 +1,6 @@
+import { HTTP_ROUTES } from "@restic-manager/api";
 import { afterEach, describe, expect, it } from "vitest";
+import { routesOf } from "../src/http/server.js";
 import { bootServer, removeDir, TestClient, type TestServer, tokenFromSetupUrl } from "./harness.js";
 
 const PASSWORD = "correct horse battery staple";
@@ -199,5 +201,19 @@ describe("static SPA and health", () => {
     const res = await fetch(`${server.url}/api/nope`);
     expect(res.status).toBe(404);
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+  });
+});
+
+describe("HTTP routes outside tRPC", () => {
+  it("are each in the HTTP_ROUTES matrix, and every entry has a route", async () => {
+    const server = await boot();
+    const registered = routesOf(server.app);
+    const httpEntries = Object.entries(HTTP_ROUTES)
+      .filter(([, tier]) => tier !== "agent")
+      .map(([route]) => route);
+    // tRPC has its own matrix (PERMISSIONS).
+    const unlisted = registered.filter((r) => !r.includes(" /trpc"));
+    expect(unlisted.filter((r) => !(r in HTTP_ROUTES))).toEqual([]);
+    expect(httpEntries.filter((r) => !registered.includes(r))).toEqual([]);
   });
 });

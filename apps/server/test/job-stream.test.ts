@@ -167,10 +167,12 @@ describe("GET /api/jobs/:id/stream", () => {
     const unknown = newId();
     const anonymous = await fetch(`${server.listenUrl}/api/jobs/${unknown}/stream`);
     expect(anonymous.status).toBe(401);
+    // The API's one error shape.
+    expect(await anonymous.json()).toEqual({ error: { code: "unauthorized", message: "Sign in to follow a job." } });
     const missing = await fetch(`${server.listenUrl}/api/jobs/${unknown}/stream`, {
       headers: { cookie: admin.cookie ?? "" },
     });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: "No such job." });
+    expect(await missing.json()).toEqual({ error: { code: "not_found", message: "No such job." } });
   });
 });

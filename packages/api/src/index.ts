@@ -1,6 +1,6 @@
+export type { JobFeedEvent, JobFeedEvents } from "@restic-manager/core";
 export * from "./cookies.js";
 export { errorIdOf, publicServerMessage } from "./errors.js";
 export * from "./permissions.js";
 export { type AppRouter, appRouter } from "./router.js";
-export type { JobStreamEvent } from "./routers/jobs.js";
 export { createCallerFactory, type RequestContext, type Tier } from "./trpc.js";

@@ -64,3 +64,21 @@ export const PERMISSIONS: Record<string, Tier> = {
   "enrollment.status": "operator",
   "enrollment.watch": "operator",
 };
+
+/**
+ * The HTTP routes outside tRPC and who may use them. `public` routes check what they need
+ * themselves (an enrolment token, nothing for health and the SPA); `agent` is the agent
+ * WebSocket (its bearer is checked before the upgrade); the others use the tiers above. A
+ * server test fails when a registered route is missing here or an entry has no route.
+ */
+export const HTTP_ROUTES: Record<string, Tier | "agent"> = {
+  "GET /healthz": "public",
+  "GET /readyz": "public",
+  "POST /api/agents/enroll": "public",
+  "GET /agent/binary": "public",
+  "GET /agent/binary.sha256": "public",
+  "GET /install/:script": "public",
+  "GET /api/jobs/:jobId/stream": "authed",
+  "GET /ws/agent": "agent",
+  "GET /*": "public",
+};

@@ -11,7 +11,7 @@ import {
   ZJobKind,
   ZJobStatus,
   ZRetention as ZWireRetention,
-} from "@restic-manager/protocol";
+} from "@restic-manager/protocol/vocabulary";
 import { z } from "zod";
 
 export const PASSWORD_MIN = 12;

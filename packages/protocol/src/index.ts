@@ -33,6 +33,9 @@
  *    host closes it with CLOSE_CODES.REVOKED; the agent stops instead of reconnecting.
  */
 import { z } from "zod";
+import { ZJobFinalStatus, ZJobKind, ZRetention } from "./vocabulary.js";
+
+export * from "./vocabulary.js";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -116,47 +119,6 @@ export type AgentOs = z.infer<typeof ZAgentOs>;
 /** Node/Bun arch names: x64, arm64, ia32, arm, ... */
 export const ZAgentArch = nonEmpty(32).regex(/^[a-z0-9_]+$/, "lower-case letters, digits and '_' only");
 
-export const JOB_KINDS = ["init", "backup", "forget", "prune", "check", "unlock", "restore", "diff"] as const;
-export const ZJobKind = z.enum(JOB_KINDS);
-export type JobKind = z.infer<typeof ZJobKind>;
-
-export const JOB_FINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const;
-export const ZJobFinalStatus = z.enum(JOB_FINAL_STATUSES);
-export type JobFinalStatus = z.infer<typeof ZJobFinalStatus>;
-
-/**
- * Every status a job row can have: the agent reports the final ones above; the server adds
- * queued/running and `interrupted` (the agent or server went away mid-job). The one list the
- * database, the API and the SPA use.
- */
-export const JOB_STATUSES = ["queued", "running", ...JOB_FINAL_STATUSES, "interrupted"] as const;
-export const ZJobStatus = z.enum(JOB_STATUSES);
-export type JobStatus = z.infer<typeof ZJobStatus>;
-
-// The console's own vocabulary, defined here because this is the one package the database, the
-// services, the API and the SPA may all import. The agent never sees these.
-
-/** What made a job: "manual", "schedule", "catch-up", "maintenance", "system". */
-export const JOB_TRIGGERS = ["manual", "schedule", "catch-up", "maintenance", "system"] as const;
-export type JobTrigger = (typeof JOB_TRIGGERS)[number];
-
-export const HOST_STATUSES = ["pending", "online", "offline", "revoked"] as const;
-export type HostStatus = (typeof HOST_STATUSES)[number];
-
-/** Why a host needs an operator, most urgent first (the index is the host's attention rank). */
-export const HOST_ATTENTION_REASONS = [
-  "backup_failed",
-  "offline",
-  "never_connected",
-  "never_backed_up",
-  "healthy",
-  "revoked",
-] as const;
-export type HostAttention = (typeof HOST_ATTENTION_REASONS)[number];
-
-export const ROLES = ["admin", "operator", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-
 /** Machine-readable codes carried in `error` messages and rpc failures. Open set: new codes may appear. */
 export const KNOWN_ERROR_CODES = [
   "protocol_too_old",
@@ -223,35 +185,6 @@ export const ZBackupParams = z.object({
     .optional(),
 });
 export type BackupParams = z.infer<typeof ZBackupParams>;
-
-/** A restic duration for --keep-within: "30d", "12h", "1y6m". */
-export const RESTIC_DURATION = /^(\d+[ymdh])+$/;
-export const RESTIC_DURATION_HINT = "a restic duration such as 30d, 12h or 1y6m";
-/** The counting --keep-* rules, in the order restic documents them; keepWithin is the seventh. */
-export const RETENTION_COUNTS = [
-  "keepLast",
-  "keepHourly",
-  "keepDaily",
-  "keepWeekly",
-  "keepMonthly",
-  "keepYearly",
-] as const;
-
-const keep = z.number().int().min(1, "At least 1, or leave it empty.").max(1_000_000).nullable();
-/**
- * A source group's retention, restic forget --keep-*; null = that rule is not used. The one
- * definition: the API's input, the core's checks and the SPA's form derive from it.
- */
-export const ZRetention = z.object({
-  keepLast: keep,
-  keepHourly: keep,
-  keepDaily: keep,
-  keepWeekly: keep,
-  keepMonthly: keep,
-  keepYearly: keep,
-  keepWithin: text(32).regex(RESTIC_DURATION, RESTIC_DURATION_HINT).nullable(),
-});
-export type Retention = z.infer<typeof ZRetention>;
 
 export const ZForgetParams = ZRetention.extend({
   /** Only snapshots carrying all of these tags are considered. */

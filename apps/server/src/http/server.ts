@@ -53,6 +53,11 @@ async function resolveCaller(
   return { user: null, auth: null };
 }
 
+const registeredRoutes = new WeakMap<FastifyInstance, string[]>();
+
+/** "METHOD /path" of every route the app registered (HEAD left out: fastify adds it to each GET). */
+export const routesOf = (app: FastifyInstance): string[] => registeredRoutes.get(app) ?? [];
+
 async function freeBytes(dir: string): Promise<number | null> {
   try {
     const s = await statfs(dir);
@@ -73,6 +78,13 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     // Long-lived SSE streams must not be cut by the default request timeout.
     requestTimeout: 0,
   });
+
+  // Every route, for the HTTP_ROUTES matrix test (packages/api/src/permissions.ts).
+  const routes: string[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push(`${method} ${route.url}`);
+  });
+  registeredRoutes.set(app, routes);
 
   registerSecurityHeaders(app);
 

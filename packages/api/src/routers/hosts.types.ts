@@ -1,5 +1,5 @@
 /** hosts.*: the request and response schemas scripts and the SPA share. Pure zod. */
-import { HOST_ATTENTION_REASONS, HOST_STATUSES } from "@restic-manager/protocol";
+import { HOST_ATTENTION_REASONS, HOST_STATUSES } from "@restic-manager/protocol/vocabulary";
 import { z } from "zod";
 import { ZCountedPage, ZCursor } from "../list.js";
 import { ZHostListRequest, ZId } from "../schemas.js";

@@ -1,12 +1,10 @@
-import type { JobLogLine } from "@restic-manager/core";
-import type { JobProgress } from "@restic-manager/protocol";
+import { type Core, JobFeed, type JobFeedEvent, QueueSink } from "@restic-manager/core";
 import { actorOf } from "../actor.js";
 import { checkedOnce } from "../checked-once.js";
 import { sharedRead } from "../shared-reads.js";
 import { shareSerialization } from "../transformer.js";
 import { authedProcedure, operatorProcedure, router } from "../trpc.js";
 import {
-  JOB_LOG_PAGE_MAX,
   ZJobCancelRequest,
   ZJobCancelResponse,
   ZJobDispatchResponse,
@@ -20,29 +18,25 @@ import {
   ZJobWatchRequest,
 } from "./jobs.types.js";
 
-const HISTORY_PAGE = JOB_LOG_PAGE_MAX;
-
 /**
- * Stream events made once per bus event and shared by every viewer of the job, so each is
- * serialised once (see transformer.ts); keyed weakly by the bus event object.
+ * One job feed per console for every `jobs.watch` subscriber: each event is made once and its
+ * serialisation shared by every subscriber (see transformer.ts). The feed does the catch-up,
+ * the seq dedupe and the slow-subscriber handling, as for the job page's event stream.
  */
-const streamEvents = new WeakMap<object, JobStreamEvent>();
-const jobReads = new WeakMap<object, Promise<JobStreamEvent>>();
-
-function sharedEvent(source: object, make: () => JobStreamEvent): JobStreamEvent {
-  let event = streamEvents.get(source);
-  if (!event) {
-    event = shareSerialization(make());
-    streamEvents.set(source, event);
+const feeds = new WeakMap<Core, JobFeed<JobFeedEvent>>();
+function feedOf(core: Core): JobFeed<JobFeedEvent> {
+  let feed = feeds.get(core);
+  if (!feed) {
+    feed = new JobFeed<JobFeedEvent>(core.events, core.jobs, (type, data) =>
+      shareSerialization({ type, data } as JobFeedEvent),
+    );
+    feeds.set(core, feed);
   }
-  return event;
+  return feed;
 }
 
-/** What the live job page receives, in order. */
-export type JobStreamEvent =
-  | { type: "job"; job: Awaited<ReturnType<import("@restic-manager/core").JobQueries["get"]>> }
-  | { type: "logs"; lines: JobLogLine[] }
-  | { type: "progress"; progress: JobProgress };
+/** Events a subscriber may fall behind by before it is caught up from the database instead. */
+const WATCH_QUEUE = 64;
 
 export const jobsRouter = router({
   /** Newest first; the cursor is the last job of the previous page. */
@@ -83,80 +77,20 @@ export const jobsRouter = router({
     .mutation(({ ctx, input }) => ctx.core.dispatcher.cancel(input.jobId, actorOf(ctx))),
 
   /**
-   * A job as it runs, for scripts: the job, its whole log so far, then every new line, progress
-   * and status change. (The SPA's job page reads the same events from GET /api/jobs/:id/stream,
-   * which writes each batch once for all viewers; see apps/server/src/http/job-stream.ts.)
-   * It subscribes before reading history and drops buffered lines the history already had, so
-   * there is no gap and no duplicate.
+   * A job as it runs, for scripts: `{ type, data }` events of the job feed (JobFeedEvents): the
+   * job, its progress, its whole log so far, then every new line, progress and status change;
+   * no gap and no line twice. The SPA's job page reads the same feed from
+   * GET /api/jobs/:id/stream.
    */
   watch: authedProcedure.input(ZJobWatchRequest).subscription(async function* ({ ctx, input, signal }) {
-    const { jobs: service, events } = ctx.core;
-    const pending: JobStreamEvent[] = [];
-    let wake: (() => void) | null = null;
-    const push = (e: JobStreamEvent) => {
-      pending.push(e);
-      wake?.();
-    };
-    const offs = [
-      events.on("job.logs", (e) => {
-        if (e.jobId === input.jobId) push(sharedEvent(e, () => ({ type: "logs", lines: e.lines })));
-      }),
-      events.on("job.progress", (e) => {
-        if (e.jobId === input.jobId) push(sharedEvent(e, () => ({ type: "progress", progress: e.progress })));
-      }),
-      events.on("job.updated", (e) => {
-        if (e.jobId !== input.jobId) return;
-        // One read per change, whatever the number of viewers.
-        let read = jobReads.get(e);
-        if (!read) {
-          read = service.get(e.jobId).then((job) => shareSerialization<JobStreamEvent>({ type: "job", job }));
-          jobReads.set(e, read);
-        }
-        read.then(push, () => undefined); // a job deleted meanwhile: nothing to show
-      }),
-    ];
-    signal?.addEventListener("abort", () => wake?.(), { once: true });
+    await ctx.core.jobs.get(input.jobId); // NOT_FOUND before anything streams
+    const sink = new QueueSink<JobFeedEvent>(WATCH_QUEUE, signal);
+    const stop = feedOf(ctx.core).follow(input.jobId, sink);
     try {
-      const job = await service.get(input.jobId);
-      yield { type: "job", job } satisfies JobStreamEvent;
-      if (job.progress) yield { type: "progress", progress: job.progress } satisfies JobStreamEvent;
-      let lastSeq = -1;
-      for (;;) {
-        const page = await service.logs(input.jobId, lastSeq, HISTORY_PAGE);
-        if (page.length === 0) break;
-        lastSeq = page.at(-1)?.seq ?? lastSeq;
-        yield { type: "logs", lines: page } satisfies JobStreamEvent;
-        if (page.length < HISTORY_PAGE) break;
-      }
-      while (!signal?.aborted) {
-        const next = pending.shift();
-        if (!next) {
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-          wake = null;
-          continue;
-        }
-        if (next.type !== "logs") {
-          yield next;
-          continue;
-        }
-        // A viewer that fell behind gets what queued up in one event, not one per batch.
-        const queued = [next];
-        while (pending[0]?.type === "logs") queued.push(pending.shift() as typeof next);
-        const first = next.lines[0];
-        if (queued.length === 1 && first && first.seq > lastSeq) {
-          lastSeq = next.lines.at(-1)?.seq ?? lastSeq;
-          yield next; // the shared event: serialised once for every viewer
-          continue;
-        }
-        const fresh = queued.flatMap((e) => e.lines).filter((l) => l.seq > lastSeq);
-        if (fresh.length === 0) continue;
-        lastSeq = fresh.at(-1)?.seq ?? lastSeq;
-        yield { type: "logs", lines: fresh } satisfies JobStreamEvent;
-      }
+      yield* sink.events();
     } finally {
-      for (const off of offs) off();
+      stop();
+      sink.end();
     }
   }),
 });

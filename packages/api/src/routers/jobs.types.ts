@@ -1,5 +1,6 @@
 /** jobs.*: the request and response schemas scripts and the SPA share. Pure zod. */
-import { JOB_TRIGGERS, ZJobProgress } from "@restic-manager/protocol";
+import { ZJobProgress } from "@restic-manager/protocol";
+import { JOB_TRIGGERS } from "@restic-manager/protocol/vocabulary";
 import { z } from "zod";
 import { ZCursor, ZPage } from "../list.js";
 import { ZBandwidth, ZId, ZJobKind, ZJobStatus } from "../schemas.js";

@@ -1,5 +1,5 @@
 /** schedules.*: the request and response schemas scripts and the SPA share. Pure zod. */
-import { JOB_TRIGGERS } from "@restic-manager/protocol";
+import { JOB_TRIGGERS } from "@restic-manager/protocol/vocabulary";
 import { z } from "zod";
 import { ZCountedPage, ZOk } from "../list.js";
 import { ZId, ZJobStatus, ZScheduleFields } from "../schemas.js";

@@ -9,6 +9,7 @@
  */
 export * from "./agent-events.js";
 export * from "./dispatch.js";
+export * from "./feed.js";
 export { ACTIVE_STATUSES, type FinishDetails, HostActivity } from "./finish.js";
 export * from "./log-ingest.js";
 export * from "./queries.js";

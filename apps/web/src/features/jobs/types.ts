@@ -1,4 +1,4 @@
-import type { JobStreamEvent } from "@restic-manager/api";
+import type { JobFeedEvent, JobFeedEvents } from "@restic-manager/api";
 import type { inferOutput } from "@trpc/tanstack-react-query";
 import type { Trpc } from "../../lib/trpc";
 
@@ -6,10 +6,10 @@ export type Job = inferOutput<Trpc["jobs"]["get"]>;
 export type JobRow = inferOutput<Trpc["jobs"]["list"]>["items"][number];
 export type JobStatus = Job["status"];
 export type JobKind = Job["kind"];
-export type LogLine = Extract<JobStreamEvent, { type: "logs" }>["lines"][number];
+export type LogLine = JobFeedEvents["logs"][number];
 
-export { JOB_KINDS, JOB_STATUSES } from "@restic-manager/api/schemas";
-export type { JobStreamEvent };
+export { JOB_KINDS, JOB_STATUSES } from "@restic-manager/protocol/enums";
+export type { JobFeedEvent, JobFeedEvents };
 
 /** Queued or running: the job can still change, and be cancelled. */
 export function isActive(status: JobStatus): boolean {
@@ -23,7 +23,7 @@ export const JOBS_REFRESH_MS = 5_000;
  * What the agent last reported for a running job: the protocol's `job.progress` payload, which
  * the console validates, stores and streams unchanged (so a renamed field fails to compile here).
  */
-export type JobProgress = Extract<JobStreamEvent, { type: "progress" }>["progress"];
+export type JobProgress = JobFeedEvents["progress"];
 
 const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
 

@@ -4,7 +4,7 @@ import superjson from "superjson";
 import { errorCode } from "../../lib/errors";
 import { useTRPC, useTRPCClient } from "../../lib/trpc";
 import { LogBuffer } from "./log-buffer";
-import { isActive, type JobProgress, type JobStreamEvent, type LogLine } from "./types";
+import { isActive, type JobFeedEvents, type JobProgress, type LogLine } from "./types";
 
 /** While the live stream is down, the page polls at this pace. */
 export const FALLBACK_POLL_MS = 3_000;
@@ -18,12 +18,8 @@ export interface LiveProgress {
   bytesPerSecond: number | null;
 }
 
-/** The stream's events by name (`event:`), with their data: the api's JobStreamEvent, keyed by its type. */
-type StreamData = {
-  job: Extract<JobStreamEvent, { type: "job" }>["job"];
-  logs: Extract<JobStreamEvent, { type: "logs" }>["lines"];
-  progress: Extract<JobStreamEvent, { type: "progress" }>["progress"];
-};
+/** The stream's events by name (`event:`) with their data: the job feed's one event map. */
+type StreamData = JobFeedEvents;
 
 /** The live stream's state: EventSource retries a dropped connection by itself, not a refusal. */
 type StreamState = { status: "connecting" | "open" } | { status: "retrying" | "refused"; error: Error };
