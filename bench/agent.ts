@@ -19,7 +19,7 @@ const B8_RUNS = settingNumber("RM_BENCH_B8_RUNS", 5);
 const B9_IDLE_SECONDS = settingNumber("RM_BENCH_B9_IDLE_SECONDS", 600);
 const REPO_PASSWORD = "bench repository password";
 
-async function enrolAgent(c: BenchConsole, api: TestClient, dir: string, name: string, repoUrl: string) {
+async function enrollAgent(c: BenchConsole, api: TestClient, dir: string, name: string, repoUrl: string) {
   const created = await data<{ token: string }>(
     api.call("enrollment.create", { hostname: name, repoUrl, repoPassword: REPO_PASSWORD }),
   );
@@ -144,7 +144,7 @@ export async function b8(log: (s: string) => void): Promise<BenchResult> {
     const bytes = makeFiles(dataDir, B8_FILES);
     c = await startBenchConsole({ dataDir: join(root, "console") });
     const { api } = await adminApi(c);
-    const enrolled = await enrolAgent(c, api, root, "bench-b8", repo);
+    const enrolled = await enrollAgent(c, api, root, "bench-b8", repo);
     agent = enrolled.agent;
     const child = track(agent.start());
     await waitStatus(api, enrolled.hostId, "online", 60_000, 100);
@@ -248,7 +248,7 @@ export async function b9Begin(log: (s: string) => void) {
   const gz = gzipSync(readFileSync(AGENT_BINARY), { level: 9 }).length;
   const c = await startBenchConsole({ dataDir: join(root, "console"), group: "b9" });
   const { api } = await adminApi(c);
-  const { agent, hostId } = await enrolAgent(c, api, root, "bench-b9", join(root, "repo"));
+  const { agent, hostId } = await enrollAgent(c, api, root, "bench-b9", join(root, "repo"));
   const times: number[] = [];
   const selfReported: number[] = [];
   let child: ChildProcess | null = null;

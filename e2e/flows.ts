@@ -44,7 +44,7 @@ export async function signInApi(url: string): Promise<TestClient> {
  * Add host in the browser, enrol and start a real agent with the token it shows, open the host
  * and wait for the console's repository init to succeed. Returns the host's id.
  */
-export async function enrolHostWithAgent(
+export async function enrollHostWithAgent(
   page: Page,
   rm: ConsoleProcess,
   agent: AgentProcess,

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentProcess } from "@restic-manager/testkit";
-import { createAdminInBrowser, enrolHostWithAgent } from "../flows.js";
+import { createAdminInBrowser, enrollHostWithAgent } from "../flows.js";
 import { expect, ROOT, test } from "../harness.js";
 
 test("Run now from the UI: live log and moving progress, then the snapshot on the host and the dashboard", async ({
@@ -20,7 +20,7 @@ test("Run now from the UI: live log and moving progress, then the snapshot on th
   try {
     // The operator's whole path: first-run setup, Add host, the agent started with the shown token.
     await createAdminInBrowser(page, rm);
-    const hostId = await enrolHostWithAgent(page, rm, agent, {
+    const hostId = await enrollHostWithAgent(page, rm, agent, {
       name: "backup-host",
       repo: join(root, "repo"),
       password: "e2e repo password",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
 import { AgentProcess } from "@restic-manager/testkit";
-import { createAdminInBrowser, enrolHostWithAgent } from "../flows.js";
+import { createAdminInBrowser, enrollHostWithAgent } from "../flows.js";
 import { expect, ROOT, test } from "../harness.js";
 
 const SHOTS = join(ROOT, "e2e/screenshots");
@@ -24,7 +24,7 @@ test("a schedule made in the UI is armed by the agent, fires, and its snapshot s
   });
   try {
     await createAdminInBrowser(page, rm);
-    const hostId = await enrolHostWithAgent(page, rm, agent, {
+    const hostId = await enrollHostWithAgent(page, rm, agent, {
       name: "sched-host",
       repo: join(root, "repo"),
       password: "e2e repo password",

@@ -12,7 +12,7 @@ import {
   type AgentProcess,
   type ConsoleProcess,
   data,
-  enrolRunningAgent,
+  enrollRunningAgent,
   REPO_ROOT,
   setupAdmin,
   startConsole,
@@ -43,7 +43,7 @@ beforeAll(async () => {
     rm = await startConsole();
     const admin = await setupAdmin(rm.url, rm.setupUrl);
     let hostId: string;
-    ({ agent, hostId } = await enrolRunningAgent({
+    ({ agent, hostId } = await enrollRunningAgent({
       consoleUrl: rm.url,
       admin,
       dir: join(root, "agent"),

@@ -16,7 +16,7 @@ import {
   type AgentProcess,
   type ConsoleProcess,
   data,
-  enrolRunningAgent,
+  enrollRunningAgent,
   setupAdmin,
   startConsole,
   TestClient,
@@ -85,7 +85,7 @@ beforeAll(async () => {
 
   rm = await startConsole({ dataDir: consoleDir });
   admin = await setupAdmin(rm.url, rm.setupUrl);
-  ({ agent, hostId } = await enrolRunningAgent({
+  ({ agent, hostId } = await enrollRunningAgent({
     consoleUrl: rm.url,
     admin,
     dir: join(root, "agent"),

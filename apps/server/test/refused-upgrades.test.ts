@@ -12,7 +12,7 @@ import {
   type AgentProcess,
   type ConsoleProcess,
   data,
-  enrolRunningAgent,
+  enrollRunningAgent,
   setupAdmin,
   startConsole,
   type TestClient,
@@ -35,7 +35,7 @@ beforeAll(async () => {
   writeFileSync(join(source, "a.txt"), "a\n");
   rm = await startConsole({ maxOpenFiles: 1024 });
   admin = await setupAdmin(rm.url, rm.setupUrl);
-  ({ agent, hostId } = await enrolRunningAgent({
+  ({ agent, hostId } = await enrollRunningAgent({
     consoleUrl: rm.url,
     admin,
     dir: join(root, "agent"),

@@ -12,7 +12,7 @@ import {
   type AgentProcess,
   type ConsoleProcess,
   data,
-  enrolRunningAgent,
+  enrollRunningAgent,
   setupAdmin,
   startConsole,
   type TestClient,
@@ -87,7 +87,7 @@ beforeAll(async () => {
   }
   rm = await startConsole();
   admin = await setupAdmin(rm.url, rm.setupUrl);
-  ({ agent, hostId } = await enrolRunningAgent({
+  ({ agent, hostId } = await enrollRunningAgent({
     consoleUrl: rm.url,
     admin,
     dir: join(root, "agent"),

@@ -41,8 +41,8 @@ const sqlOf = (stmt: InStatement) => (typeof stmt === "string" ? stmt : stmt.sql
 /**
  * libsql runs each statement synchronously and its promise settles as a microtask, so a backlog
  * of awaited statements (500 agents streaming logs, 10k reconnecting, a ticker walking every
- * host) runs back to back in microtasks and the event loop never gets to I/O or timers: the
- * benchmarks measured stalls of 5-160 s that grow with the backlog. Every statement first
+ * host) runs back to back in microtasks and the event loop never gets to I/O or timers: stalls
+ * grow with the backlog (measured in bench/README.md's findings). Every statement first
  * checks how long this process has gone without a macrotask turn of ours and, past
  * `YIELD_AFTER_MS`, waits for one (setImmediate runs after pending I/O callbacks).
  */

@@ -36,7 +36,7 @@ export async function restartProbe(n: number, options: { seeded?: boolean } = {}
       const admin = await setupAdmin(consoleProc.url, consoleProc.setupUrl);
       identities = await enrollFleet(consoleProc.url, admin, n, { concurrency: 16 });
     }
-    const enrolMs = Date.now() - t0;
+    const enrollMs = Date.now() - t0;
     const live = new FleetSimulator({ serverUrl: consoleProc.url, agents: identities });
     const c0 = Date.now();
     void live.start();
@@ -59,8 +59,8 @@ export async function restartProbe(n: number, options: { seeded?: boolean } = {}
     const result = {
       agents: n,
       seeded: options.seeded === true,
-      enrolMs,
-      enrolPerSecond: Math.round((n / enrolMs) * 1000),
+      enrollMs,
+      enrollPerSecond: Math.round((n / enrollMs) * 1000),
       connectMs,
       connectPerSecond: Math.round((n / connectMs) * 1000),
       serverRssMbConnected: rssBefore,

@@ -46,7 +46,7 @@ describe("fleet simulator against a real console", () => {
   it("200 agents come back after the console is killed and restarted; a backup stores its lines once", async () => {
     const t0 = Date.now();
     const identities = await enrollFleet(consoleProc.url, admin, AGENTS, { concurrency: 16 });
-    const enrolMs = Date.now() - t0;
+    const enrollMs = Date.now() - t0;
     expect(new Set(identities.map((i) => i.hostId)).size).toBe(AGENTS);
 
     sim = new FleetSimulator({
@@ -80,7 +80,7 @@ describe("fleet simulator against a real console", () => {
     await waitFor(summary, (s) => s?.online === AGENTS, 30_000, `${AGENTS} hosts online after restart`);
     const onlineMs = Date.now() - killedAt;
     console.log(
-      `[fleet-sim] enrol ${AGENTS}: ${enrolMs} ms; connect: ${connectMs} ms ` +
+      `[fleet-sim] enrol ${AGENTS}: ${enrollMs} ms; connect: ${connectMs} ms ` +
         `(${Math.round((AGENTS / connectMs) * 1000)} agents/s); after kill -9: listening ${listeningMs} ms, ` +
         `all reconnected ${reconnectMs} ms, hosts.summary online=${AGENTS} ${onlineMs} ms`,
     );

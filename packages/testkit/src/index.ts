@@ -1,5 +1,5 @@
 export * from "./agent-process.js";
 export * from "./console-process.js";
-export * from "./enrol.js";
+export * from "./enroll.js";
 export * from "./paths.js";
 export * from "./trpc-client.js";

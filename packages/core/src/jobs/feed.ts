@@ -4,8 +4,8 @@
  * API's `jobs.watch` subscription are thin adapters over it: each gives an `encode` (SSE frame
  * bytes, or a tRPC event whose serialisation is shared) and a sink per viewer.
  *
- * - Each batch is encoded once and written to every caught-up viewer (200 viewers of one job at
- *   1,000 lines/s pinned both cores when every viewer serialised its own copy: benchmark B5).
+ * - Each batch is encoded once and written to every caught-up viewer (a serialisation per viewer
+ *   does not scale to hundreds of viewers of one busy job: benchmark B5, see bench/README.md).
  * - A viewer whose sink backs up is not written to, so nothing queues for it in memory and
  *   nobody waits for it; once its sink drains it is caught up from the database.
  * - Lines carry their job-wide seq; a viewer is never sent a seq twice (catch-up and live

@@ -1,8 +1,8 @@
 /**
  * Group commit for the agent's high-rate job events (`log.stream` and `job.progress`).
  *
- * One transaction per frame tops out around 1,300 frames/s on SQLite (the benchmarks' B4: 500
- * jobs streaming logs got 8,553 lines/s committed and acks 75 s late). Frames that arrive while
+ * One transaction per frame is too slow for a fleet streaming logs at once (benchmark B4; the
+ * numbers are in bench/README.md). Frames that arrive while
  * a commit is running, or in the same event-loop turn, are applied together: one transaction,
  * one multi-row INSERT of their lines, one UPDATE per job. Nothing waits on a timer, so a lone
  * frame commits as fast as before, and the batch grows only when the load does.

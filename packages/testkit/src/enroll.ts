@@ -15,7 +15,7 @@ export async function data<T>(response: Promise<TrpcResponse>): Promise<T> {
  * Enrols the compiled agent in `dir` against the console and starts it: the host is online and,
  * when `waitForInit`, its repository initialised when this resolves.
  */
-export async function enrolRunningAgent(options: {
+export async function enrollRunningAgent(options: {
   consoleUrl: string;
   admin: TestClient;
   dir: string;
