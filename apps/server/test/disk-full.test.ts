@@ -15,10 +15,8 @@ import {
   ADMIN_PASSWORD,
   type AgentProcess,
   type ConsoleProcess,
+  consoleWithAgent,
   data,
-  enrollRunningAgent,
-  setupAdmin,
-  startConsole,
   TestClient,
   waitFor,
 } from "@restic-manager/testkit";
@@ -42,6 +40,7 @@ let rm: ConsoleProcess;
 let admin: TestClient;
 let agent: AgentProcess;
 let hostId: string;
+let groupId: string;
 let repo: string;
 const ballast = join(consoleDir, "ballast");
 
@@ -83,23 +82,14 @@ beforeAll(async () => {
   writeFileSync(join(source, "a-big.bin"), randomBytes(24 * 1024 * 1024));
   for (let i = 0; i < SMALL_FILES; i++) writeFileSync(join(source, "b-small", `f-${i}.txt`), `file ${i}\n`);
 
-  rm = await startConsole({ dataDir: consoleDir });
-  admin = await setupAdmin(rm.url, rm.setupUrl);
-  ({ agent, hostId } = await enrollRunningAgent({
-    consoleUrl: rm.url,
-    admin,
-    dir: join(root, "agent"),
+  ({ rm, admin, agent, hostId, groupId } = await consoleWithAgent({
+    dir: root,
     hostname: "diskfull-host",
     repoUrl: repo,
     repoPassword: REPO_PASSWORD,
-    waitForInit: true,
+    paths: [source],
+    console: { dataDir: consoleDir },
   }));
-  const {
-    items: [group],
-  } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
-  await data(
-    admin.call("sources.update", { groupId: group?.id, name: "default", includePaths: [source], excludePatterns: [] }),
-  );
   // Slow enough that the job is still streaming when the disk fills.
   await data(admin.call("repo.updateBandwidth", { hostId, uploadKbps: 4_000, downloadKbps: null }));
 }, 300_000);
@@ -117,10 +107,7 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
     const token = await data<{ token: string }>(admin.call("apiTokens.create", { name: "disk-full-script" }));
     const script = new TestClient(rm.url, { bearer: token.token, origin: null });
     const before = resticSnapshotIds();
-    const {
-      items: [group],
-    } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
-    const { jobId } = await data<{ jobId: string }>(admin.call("jobs.runBackup", { groupId: group?.id }));
+    const { jobId } = await data<{ jobId: string }>(admin.call("jobs.runBackup", { groupId }));
     await waitFor(
       () => data<{ status: string }>(admin.query("jobs.get", { jobId })),
       (j) => j.status === "running",
@@ -159,7 +146,7 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
 
     // A change cannot be saved: the answer says why, with an error id, and no SQL.
     const change = await admin.call("sources.update", {
-      groupId: group?.id,
+      groupId,
       name: "renamed-while-full",
       includePaths: ["/srv"],
       excludePatterns: [],

@@ -11,10 +11,8 @@ import { join } from "node:path";
 import {
   type AgentProcess,
   type ConsoleProcess,
+  consoleWithAgent,
   data,
-  enrollRunningAgent,
-  setupAdmin,
-  startConsole,
   type TestClient,
   waitFor,
 } from "@restic-manager/testkit";
@@ -33,22 +31,13 @@ beforeAll(async () => {
   const source = join(root, "source");
   mkdirSync(source);
   writeFileSync(join(source, "a.txt"), "a\n");
-  rm = await startConsole({ maxOpenFiles: 1024 });
-  admin = await setupAdmin(rm.url, rm.setupUrl);
-  ({ agent, hostId } = await enrollRunningAgent({
-    consoleUrl: rm.url,
-    admin,
-    dir: join(root, "agent"),
+  ({ rm, admin, agent, hostId, groupId } = await consoleWithAgent({
+    dir: root,
     hostname: "refused-host",
-    repoUrl: join(root, "repo"),
     repoPassword: "refused-repo-pw",
-    waitForInit: true,
+    paths: [source],
+    console: { maxOpenFiles: 1024 },
   }));
-  const {
-    items: [group],
-  } = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
-  groupId = group?.id ?? "";
-  await data(admin.call("sources.update", { groupId, name: "default", includePaths: [source], excludePatterns: [] }));
 }, 300_000);
 
 afterAll(async () => {

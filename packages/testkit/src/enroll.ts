@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { AgentProcess } from "./agent-process.js";
-import { type TestClient, waitFor } from "./trpc-client.js";
+import { type ConsoleProcess, startConsole } from "./console-process.js";
+import { setupAdmin, type TestClient, waitFor } from "./trpc-client.js";
 
 type TrpcResponse = { body: { result?: { data: unknown }; error?: { message: string } } };
 
@@ -59,4 +61,47 @@ export async function enrollRunningAgent(options: {
     if (init?.status !== "succeeded") throw new Error(`restic init failed on ${options.hostname}`);
   }
   return { agent, hostId };
+}
+
+export interface ConsoleWithAgent {
+  rm: ConsoleProcess;
+  admin: TestClient;
+  agent: AgentProcess;
+  hostId: string;
+  /** The host's `default` source group. */
+  groupId: string;
+}
+
+/**
+ * The usual start of an end-to-end test: the built console as a process, its admin, and one
+ * compiled agent enrolled and running (its repository `<dir>/repo` unless given, initialised),
+ * with the default group backing up `paths` when given.
+ */
+export async function consoleWithAgent(options: {
+  dir: string;
+  hostname: string;
+  repoPassword: string;
+  repoUrl?: string;
+  paths?: string[];
+  console?: Parameters<typeof startConsole>[0];
+}): Promise<ConsoleWithAgent> {
+  const rm = await startConsole(options.console);
+  const admin = await setupAdmin(rm.url, rm.setupUrl);
+  const { agent, hostId } = await enrollRunningAgent({
+    consoleUrl: rm.url,
+    admin,
+    dir: join(options.dir, "agent"),
+    hostname: options.hostname,
+    repoUrl: options.repoUrl ?? join(options.dir, "repo"),
+    repoPassword: options.repoPassword,
+    waitForInit: true,
+  });
+  const groups = await data<{ items: { id: string }[] }>(admin.query("sources.list", { hostId }));
+  const groupId = groups.items[0]?.id ?? "";
+  if (options.paths) {
+    await data(
+      admin.call("sources.update", { groupId, name: "default", includePaths: options.paths, excludePatterns: [] }),
+    );
+  }
+  return { rm, admin, agent, hostId, groupId };
 }
