@@ -143,6 +143,16 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
     const host = await operator.call("hosts.get", { hostId }, "query");
     answers.push(host.text);
     expect(host.status, host.text).toBe(200);
+    // A second session signs out while the disk is full: it ends at once, and stays ended after
+    // the waiting writes land (the session row must not come back).
+    const leaver = new TestClient(rm.url);
+    expect((await leaver.call("auth.signIn", { username: "admin", password: ADMIN_PASSWORD })).status).toBe(200);
+    const leaverCookie = leaver.cookie;
+    const signOut = await leaver.call("auth.signOut", {});
+    answers.push(signOut.text);
+    expect(signOut.status, signOut.text).toBe(200);
+    leaver.cookie = leaverCookie;
+    expect((await leaver.call("hosts.get", { hostId }, "query")).status).toBe(401);
 
     // A change cannot be saved: the answer says why, with an error id, and no SQL.
     const change = await admin.call("sources.update", {
@@ -196,6 +206,9 @@ describe.skipIf(!mounted)("the console's disk fills mid-backup", () => {
       "the console's snapshot list to match restic's",
     );
     expect(listedSnapshots.items.map((s) => s.snapshotId).sort()).toEqual(after);
+    // The waiting session rows landed: the signed-in session still works, the signed-out one not.
+    expect((await operator.call("hosts.get", { hostId }, "query")).status).toBe(200);
+    expect((await leaver.call("hosts.get", { hostId }, "query")).status).toBe(401);
     // Ready again once writes have succeeded for a while (a failure is held 30 s against flapping).
     await waitFor(
       async () => (await fetch(`${rm.url}/readyz`)).status,

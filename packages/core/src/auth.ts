@@ -84,6 +84,8 @@ export class AuthService {
    */
   readonly deferred = new DeferredWrites();
   readonly #unsavedSessions = new Map<string, { user: AuthUser; expiresAt: Date; lastSeenAt: number }>();
+  /** Signed out, but the row's deletion is still waiting for the disk: refused meanwhile. */
+  readonly #signedOut = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -204,11 +206,14 @@ export class AuthService {
       ip: client.ip,
       userAgent: client.userAgent ? truncate(client.userAgent, 256) : null,
     };
-    const saved = await this.deferred.run("session", async () => {
+    // Held in memory until its row is stored; a sign-out meanwhile drops it, and then the
+    // waiting write stores nothing (a signed-out session must never come back).
+    this.#unsavedSessions.set(tokenHash, { user, expiresAt, lastSeenAt: now });
+    await this.deferred.run("session", async () => {
+      if (!this.#unsavedSessions.has(tokenHash)) return;
       await this.db.insert(sessions).values(row);
       this.#unsavedSessions.delete(tokenHash);
     });
-    if (saved === "deferred") this.#unsavedSessions.set(tokenHash, { user, expiresAt, lastSeenAt: now });
     const actor = userActor(user, client);
     const at = new Date(now);
     await this.deferred.run(`audit ${action}`, () =>
@@ -235,6 +240,7 @@ export class AuthService {
   /** Resolves a session cookie to its user, or null when unknown, expired or disabled. */
   async authenticateSession(token: string): Promise<AuthUser | null> {
     const tokenHash = hashToken(token);
+    if (this.#signedOut.has(tokenHash)) return null;
     const [row] = await this.db
       .select({
         lastSeenAt: sessions.lastSeenAt,
@@ -267,14 +273,28 @@ export class AuthService {
     return { id: row.id, username: row.username, role: row.role };
   }
 
+  /**
+   * Ends the session at once, also on a full disk: the token is refused from now on, and its row's
+   * deletion (with the audit row) waits until it can be written.
+   */
   async signOut(token: string, user: AuthUser, client: ClientInfo): Promise<void> {
-    this.#unsavedSessions.delete(hashToken(token));
-    await this.db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)));
-    await writeAudit(this.db, userActor(user, client), {
-      action: "auth.sign_out",
-      target: { type: "user", id: user.id },
-      summary: "signed out",
+    const tokenHash = hashToken(token);
+    this.#unsavedSessions.delete(tokenHash);
+    this.#signedOut.add(tokenHash);
+    await this.deferred.run("session delete", async () => {
+      await this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+      this.#signedOut.delete(tokenHash);
     });
+    const actor = userActor(user, client);
+    const at = new Date(this.#now());
+    await this.deferred.run("audit auth.sign_out", () =>
+      writeAudit(
+        this.db,
+        actor,
+        { action: "auth.sign_out", target: { type: "user", id: user.id }, summary: "signed out" },
+        at,
+      ),
+    );
   }
 
   async createApiToken(
