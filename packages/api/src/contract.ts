@@ -6,6 +6,7 @@
 export * from "./list.js";
 export * from "./routers/hosts.types.js";
 export * from "./routers/jobs.types.js";
+export * from "./routers/repo.types.js";
 export * from "./routers/schedules.types.js";
 export * from "./routers/sources.types.js";
 export * from "./schemas.js";

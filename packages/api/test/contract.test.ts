@@ -14,6 +14,8 @@ import type {
   ZJobDispatchResponse,
   ZJobListItem,
   ZJobLogLine,
+  ZRepoRunForgetResponse,
+  ZRepoRunResponse,
   ZSchedule,
   ZScheduleListItem,
   ZSnapshot,
@@ -33,6 +35,12 @@ describe("response schemas name exactly what the services return", () => {
     expectTypeOf<Returned<Core["jobs"]["get"]>>().toEqualTypeOf<z.output<typeof ZJob>>();
     expectTypeOf<Returned<Core["jobs"]["logs"]>[number]>().toEqualTypeOf<z.output<typeof ZJobLogLine>>();
     expectTypeOf<Returned<Core["runNow"]["backup"]>>().toEqualTypeOf<z.output<typeof ZJobDispatchResponse>>();
+  });
+  it("repository maintenance", () => {
+    expectTypeOf<Returned<Core["runNow"]["forget"]>>().toEqualTypeOf<z.output<typeof ZRepoRunForgetResponse>>();
+    expectTypeOf<Returned<Core["runNow"]["prune"]>>().toEqualTypeOf<z.output<typeof ZRepoRunResponse>>();
+    expectTypeOf<Returned<Core["runNow"]["check"]>>().toEqualTypeOf<z.output<typeof ZRepoRunResponse>>();
+    expectTypeOf<Returned<Core["runNow"]["unlock"]>>().toEqualTypeOf<z.output<typeof ZRepoRunResponse>>();
   });
   it("sources and schedules", () => {
     expectTypeOf<Returned<Core["sources"]["list"]>[number]>().toEqualTypeOf<z.output<typeof ZSourceGroup>>();

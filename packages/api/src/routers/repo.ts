@@ -1,8 +1,18 @@
 import { z } from "zod";
 import { actorOf } from "../actor.js";
 import { reloadOnEvents } from "../live.js";
-import { ZBandwidth, ZId, ZMaintenanceSettings } from "../schemas.js";
+import { ZId, ZMaintenanceSettings } from "../schemas.js";
 import { adminProcedure, authedProcedure, operatorProcedure, router } from "../trpc.js";
+import {
+  ZRepoRunCheckRequest,
+  ZRepoRunForgetRequest,
+  ZRepoRunForgetResponse,
+  ZRepoRunPruneRequest,
+  ZRepoRunResponse,
+  ZRepoRunUnlockRequest,
+  ZRepoUpdateBandwidthRequest,
+  ZRepoUpdateBandwidthResponse,
+} from "./repo.types.js";
 
 const host = z.object({ hostId: ZId });
 
@@ -25,10 +35,13 @@ export const repoRouter = router({
     .input(ZMaintenanceSettings.extend({ hostId: ZId }))
     .mutation(({ ctx, input }) => ctx.core.maintenance.updateSettings(input.hostId, input, actorOf(ctx))),
 
-  updateBandwidth: operatorProcedure.input(ZBandwidth.extend({ hostId: ZId })).mutation(async ({ ctx, input }) => {
-    await ctx.core.maintenance.updateBandwidth(input.hostId, input, actorOf(ctx));
-    return { ok: true as const };
-  }),
+  updateBandwidth: operatorProcedure
+    .input(ZRepoUpdateBandwidthRequest)
+    .output(ZRepoUpdateBandwidthResponse)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.core.maintenance.updateBandwidth(input.hostId, input, actorOf(ctx));
+      return { ok: true as const };
+    }),
 
   /** Sets (or with `clear`, removes) the non-append-only credential used by prune only. */
   updateAdminCredentials: adminProcedure
@@ -52,18 +65,22 @@ export const repoRouter = router({
     }),
 
   runForget: operatorProcedure
-    .input(z.object({ hostId: ZId, groupId: ZId.optional() }))
+    .input(ZRepoRunForgetRequest)
+    .output(ZRepoRunForgetResponse)
     .mutation(({ ctx, input }) => ctx.core.runNow.forget(input.hostId, input.groupId ?? null, actorOf(ctx))),
 
   runPrune: operatorProcedure
-    .input(host)
+    .input(ZRepoRunPruneRequest)
+    .output(ZRepoRunResponse)
     .mutation(({ ctx, input }) => ctx.core.runNow.prune(input.hostId, actorOf(ctx))),
 
   runCheck: operatorProcedure
-    .input(z.object({ hostId: ZId, subsetPct: z.number().int().min(0).max(100).optional() }))
+    .input(ZRepoRunCheckRequest)
+    .output(ZRepoRunResponse)
     .mutation(({ ctx, input }) => ctx.core.runNow.check(input.hostId, actorOf(ctx), input.subsetPct)),
 
   runUnlock: operatorProcedure
-    .input(host)
+    .input(ZRepoRunUnlockRequest)
+    .output(ZRepoRunResponse)
     .mutation(({ ctx, input }) => ctx.core.runNow.unlock(input.hostId, actorOf(ctx))),
 });
