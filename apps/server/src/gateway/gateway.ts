@@ -226,6 +226,8 @@ export class AgentGateway {
     if (previous) {
       this.#log.info({ hostId: host.id }, "a new connection replaces the previous one");
       this.#connections.delete(host.id);
+      // Not connected until the new socket's hello: nothing may be sent to the closing one.
+      this.#registry.unregister(host.id, previous.channel);
       previous.socket.close(CLOSE_CODES.REPLACED, "replaced by a newer connection");
     }
     const conn: AgentConnection = {
