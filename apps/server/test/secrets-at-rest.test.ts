@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SecretKeyMismatchError } from "@restic-manager/core";
 import { auditLog, hostCredentials, hosts, newId } from "@restic-manager/db";
+import { startAlertSinks, verifyWebhookSignature } from "@restic-manager/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   bootServer,
@@ -64,19 +63,8 @@ describe("alert channel secrets", () => {
   it("a channel's secrets given through the API are in no answer, file, log line or audit row", async () => {
     const WEBHOOK_SECRET = "canary-Webhook-Secret-91d2e";
     const NTFY_TOKEN = "canary-Ntfy-Token-5a0c7";
-    const hits: { path: string; headers: Record<string, unknown>; body: string }[] = [];
-    const sink = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => {
-        body += c;
-      });
-      req.on("end", () => {
-        hits.push({ path: req.url ?? "", headers: req.headers, body });
-        res.writeHead(req.url?.startsWith("/refuse") ? 401 : 200).end();
-      });
-    });
-    await new Promise<void>((done) => sink.listen(0, "127.0.0.1", done));
-    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+    const sinks = await startAlertSinks({ username: "unused", password: "unused-password" });
+    const { hits, httpUrl: sinkUrl } = sinks;
     const server = await bootServer();
     servers.push(server);
     dirs.push(server.dataDir);
@@ -101,15 +89,17 @@ describe("alert channel secrets", () => {
         settings: { serverUrl: `${sinkUrl}/refuse`, topic: "t" },
         secret: { token: NTFY_TOKEN },
       });
-      const ntfyId = ntfy.body.result?.data?.id as string;
-      const test = await call("channels.test", { channelId: ntfyId });
+      const idOf = (res: { body: { result?: { data: unknown } } }) => (res.body.result?.data as { id: string }).id;
+      const test = await call("channels.test", { channelId: idOf(ntfy) });
       expect(test.body.result?.data).toMatchObject({ ok: false, error: "the ntfy server answered HTTP 401" });
-      await call("channels.test", { channelId: hook.body.result?.data?.id });
+      const signed = await call("channels.test", { channelId: idOf(hook) });
+      expect(signed.body.result?.data).toMatchObject({ ok: true });
       await call("channels.list", undefined, "query");
       expect(hits.find((h) => h.path === "/refuse/t")?.headers.authorization).toBe(`Bearer ${NTFY_TOKEN}`);
-      expect(hits.find((h) => h.path === "/hook")?.headers["x-restic-manager-signature"]).toMatch(
-        /^t=\d+,v1=[0-9a-f]{64}$/,
-      );
+      const delivered = hits.find((h) => h.path === "/hook");
+      expect(
+        verifyWebhookSignature(delivered?.headers["x-restic-manager-signature"], delivered?.body ?? "", WEBHOOK_SECRET),
+      ).toBe(true);
 
       const audit = await server.core.db.select().from(auditLog);
       await server.close();
@@ -122,7 +112,7 @@ describe("alert channel secrets", () => {
         expect(JSON.stringify(audit)).not.toContain(canary);
       }
     } finally {
-      await new Promise((done) => sink.close(done));
+      await sinks.close();
     }
   });
 });

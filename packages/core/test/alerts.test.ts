@@ -3,16 +3,19 @@
  * as webhook and ntfy endpoints. Jobs are driven through core.jobEvents.apply as the gateway
  * would; time-based rules run on an injected clock.
  */
-import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { alertDeliveries, auditLog, hosts, migrateDatabase, newId, openDatabase } from "@restic-manager/db";
 import type { AgentMessage } from "@restic-manager/protocol";
+import {
+  type AlertSinks,
+  type HttpHit,
+  type ReceivedMail,
+  startAlertSinks,
+  verifyWebhookSignature,
+} from "@restic-manager/testkit";
 import { eq } from "drizzle-orm";
-import { SMTPServer } from "smtp-server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AgentLink, type Core, createCore, SecretBox } from "../src/index.js";
 
@@ -25,83 +28,18 @@ const SMTP_PASSWORD = "canary-smtp-pw-2b7a";
 const CANARIES = [WEBHOOK_SECRET, NTFY_TOKEN, SMTP_PASSWORD];
 const NO_ROUTING = { rules: [], severities: [], hostTags: [] };
 
-interface HttpHit {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-interface Mail {
-  from: string;
-  to: string[];
-  raw: string;
-  user: string | undefined;
-}
-
 let dir: string;
 let dbFile: string;
 let close: () => void;
 let core: Core;
 let hostId: string;
 let clock: number | null;
-let http: Server;
+let sinks: AlertSinks;
 let httpHits: HttpHit[];
-let smtp: SMTPServer;
+let mails: ReceivedMail[];
+let httpBase: string;
 let smtpPort: number;
-let mails: Mail[];
 let refusedPort: number;
-
-const listen = (
-  server: { listen: (port: number, host: string, cb: () => void) => unknown },
-  address: () => AddressInfo,
-) => new Promise<number>((done) => server.listen(0, "127.0.0.1", () => done(address().port)));
-
-async function startSinks() {
-  httpHits = [];
-  mails = [];
-  http = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      httpHits.push({ path: req.url ?? "", headers: req.headers, body });
-      res.writeHead(200).end("ok");
-    });
-  });
-  const httpPort = await listen(http, () => http.address() as AddressInfo);
-  smtp = new SMTPServer({
-    allowInsecureAuth: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === "alerts" && auth.password === SMTP_PASSWORD) cb(null, { user: auth.username });
-      else cb(new Error("bad credentials"));
-    },
-    onData(stream, session, cb) {
-      let raw = "";
-      stream.on("data", (c: Buffer) => {
-        raw += c.toString();
-      });
-      stream.on("end", () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-          user: session.user as string | undefined,
-        });
-        cb();
-      });
-    },
-  });
-  smtpPort = await listen(smtp as never, () => (smtp as unknown as { server: Server }).server.address() as AddressInfo);
-  // A port nothing listens on: connections are refused.
-  const probe = createServer();
-  refusedPort = await listen(probe, () => probe.address() as AddressInfo);
-  await new Promise((done) => probe.close(done));
-  return httpPort;
-}
-
-let httpPort: number;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "rm-alerts-"));
@@ -120,13 +58,13 @@ beforeEach(async () => {
   });
   hostId = newId();
   await handle.db.insert(hosts).values({ id: hostId, name: "web-01", status: "online", tags: ["prod"] });
-  httpPort = await startSinks();
+  sinks = await startAlertSinks({ username: "alerts", password: SMTP_PASSWORD });
+  ({ hits: httpHits, mails, httpUrl: httpBase, smtpPort, refusedPort } = sinks);
 });
 afterEach(async () => {
   core.alertDelivery.stop();
   await core.alertDelivery.idle();
-  await new Promise((done) => http.close(done));
-  await new Promise<void>((done) => smtp.close(() => done()));
+  await sinks.close();
   close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -137,7 +75,7 @@ async function addChannels(opts: { refusing?: boolean } = {}) {
       kind: "webhook",
       name: "ops hook",
       enabled: true,
-      settings: { url: `http://127.0.0.1:${httpPort}/hook` },
+      settings: { url: `${httpBase}/hook` },
       secret: { signingSecret: WEBHOOK_SECRET },
       routing: NO_ROUTING,
     },
@@ -148,7 +86,7 @@ async function addChannels(opts: { refusing?: boolean } = {}) {
       kind: "ntfy",
       name: "phone",
       enabled: true,
-      settings: { serverUrl: `http://127.0.0.1:${httpPort}/ntfy`, topic: "backups" },
+      settings: { serverUrl: `${httpBase}/ntfy`, topic: "backups" },
       secret: { token: NTFY_TOKEN },
       routing: NO_ROUTING,
     },
@@ -223,12 +161,7 @@ async function until<T>(
   }
 }
 
-function verifySignature(header: string, body: string, secret: string): boolean {
-  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
-  if (!m) return false;
-  const expected = createHmac("sha256", secret).update(`${m[1]}.${body}`).digest("hex");
-  return expected === m[2];
-}
+const verifySignature = verifyWebhookSignature;
 
 describe("a failed backup", () => {
   it("raises an alert delivered to webhook, ntfy and SMTP within 60 s; the next success resolves it and notifies", async () => {
@@ -364,7 +297,7 @@ describe("channels", () => {
         kind: "webhook",
         name: "ops hook 2",
         enabled: true,
-        settings: { url: `http://127.0.0.1:${httpPort}/hook` },
+        settings: { url: `${httpBase}/hook` },
         routing: NO_ROUTING,
       },
       admin,
@@ -402,7 +335,7 @@ describe("channels", () => {
         kind: "webhook",
         name: "staging only",
         enabled: true,
-        settings: { url: `http://127.0.0.1:${httpPort}/staging` },
+        settings: { url: `${httpBase}/staging` },
         secret: { signingSecret: WEBHOOK_SECRET },
         routing: { rules: [], severities: [], hostTags: ["staging"] },
       },
@@ -413,7 +346,7 @@ describe("channels", () => {
         kind: "webhook",
         name: "offline only",
         enabled: true,
-        settings: { url: `http://127.0.0.1:${httpPort}/offline` },
+        settings: { url: `${httpBase}/offline` },
         secret: { signingSecret: WEBHOOK_SECRET },
         routing: { rules: ["agent_offline"], severities: ["warning"], hostTags: [] },
       },
@@ -424,7 +357,7 @@ describe("channels", () => {
         kind: "webhook",
         name: "prod critical",
         enabled: true,
-        settings: { url: `http://127.0.0.1:${httpPort}/prod` },
+        settings: { url: `${httpBase}/prod` },
         secret: { signingSecret: WEBHOOK_SECRET },
         routing: { rules: [], severities: ["critical"], hostTags: ["prod"] },
       },

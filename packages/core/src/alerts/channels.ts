@@ -224,11 +224,12 @@ export class AlertChannels {
   }
 
   /** The channel with its decrypted secret: only the sender sees this. */
-  async config(id: string): Promise<{ config: ChannelConfig; secretValues: string[] } | null> {
+  async config(id: string): Promise<{ config: ChannelConfig; secretValues: string[]; enabled: boolean } | null> {
     const [row] = await this.db.select().from(alertChannels).where(eq(alertChannels.id, id));
     if (!row) return null;
     const secret = row.secretEnc ? this.#secret(row) : {};
     return {
+      enabled: row.enabled,
       config: { kind: row.kind, settings: row.settings, secret } as unknown as ChannelConfig,
       secretValues: Object.values(secret).filter((v) => v.length > 0),
     };

@@ -180,6 +180,15 @@ export class DeliveryQueue {
   async #attempt(row: typeof alertDeliveries.$inferSelect, retry = true): Promise<string | null> {
     const channel = await this.channels.config(row.channelId);
     if (!channel) return "the channel was deleted";
+    // A channel disabled while its attempts waited sends nothing more (a test still goes out).
+    if (!channel.enabled && retry) {
+      const error = "not sent: the channel was disabled";
+      await this.db
+        .update(alertDeliveries)
+        .set({ status: "failed", error, finishedAt: new Date(this.now()) })
+        .where(eq(alertDeliveries.id, row.id));
+      return error;
+    }
     let error: string | null = null;
     try {
       const notice = row.alertId ? await this.#notice(row.alertId) : null;

@@ -14,6 +14,7 @@ import type { AlertRuleSettings, RuleBook } from "./rules.js";
 
 const MINUTE = 60_000;
 const FAILED = new Set(["failed", "interrupted"]);
+const FINAL = new Set([...FAILED, "succeeded"]);
 
 const firstLine = (s: string | null) => (s ?? "").split("\n")[0]?.slice(0, 300) || "no error message";
 
@@ -30,7 +31,10 @@ export class AlertEvaluator {
     private readonly delivery: DeliveryQueue,
     private readonly now: () => number,
   ) {
-    events.on("job.updated", (e) => this.#track(this.onJob(e.jobId)));
+    events.on("job.updated", (e) => {
+      // Queued and running updates (and stats) never change an alert: no query for them.
+      if (FINAL.has(e.status)) this.#track(this.onJob(e.jobId));
+    });
     events.on("host.status", (e) => {
       if (e.status !== "offline") this.#track(this.onHostBack(e.hostId));
     });
