@@ -4,12 +4,12 @@
  * rules (agent offline past the threshold, RPO breached, stale lock) and re-notification are
  * evaluated by `tick()`, which the server's alerts ticker calls.
  */
-import { alerts, type Database, hosts, jobs, scheduleSourceGroups, schedules, sourceGroups } from "@restic-manager/db";
-import { and, eq, inArray, isNotNull, max, ne } from "drizzle-orm";
-import { parseCron } from "../cron.js";
+import { alerts, type Database, hosts, jobs, sourceGroups } from "@restic-manager/db";
+import { and, eq, isNotNull, ne } from "drizzle-orm";
 import type { EventBus } from "../events.js";
 import type { DeliveryQueue } from "./delivery.js";
 import type { AlertLifecycle } from "./lifecycle.js";
+import { groupRpos, lastSuccesses, rpoDueAt } from "./rpo.js";
 import type { AlertRuleSettings, RuleBook } from "./rules.js";
 
 const MINUTE = 60_000;
@@ -204,103 +204,41 @@ export class AlertEvaluator {
     return counts;
   }
 
-  /**
-   * RPO: a group covered by an enabled schedule must have a successful backup within its RPO:
-   * its own setting, or twice the shortest interval of its schedules plus the grace. Counted
-   * from the last success, or from when the schedule was last changed (enabling a paused one
-   * starts the clock afresh). A paused schedule, or none, gives no RPO.
-   */
+  /** RPO breaches (see rpo.ts), and RPO alerts whose group is no longer breaching. */
   async #rpo(
     book: RuleBook,
     now: number,
     opened: (r: { opened: boolean } | null) => void,
     resolved: (id: string | null) => void,
   ) {
-    const covered = await this.db
-      .select({
-        groupId: sourceGroups.id,
-        groupName: sourceGroups.name,
-        rpoMinutes: sourceGroups.rpoMinutes,
-        hostId: hosts.id,
-        hostName: hosts.name,
-        timezone: hosts.timezone,
-        cron: schedules.cron,
-        scheduleChangedAt: schedules.updatedAt,
-      })
-      .from(sourceGroups)
-      .innerJoin(scheduleSourceGroups, eq(scheduleSourceGroups.sourceGroupId, sourceGroups.id))
-      .innerJoin(schedules, and(eq(schedules.id, scheduleSourceGroups.scheduleId), eq(schedules.enabled, true)))
-      .innerJoin(hosts, and(eq(hosts.id, sourceGroups.hostId), ne(hosts.status, "revoked")));
-    const groups = new Map<
-      string,
-      { hostId: string; hostName: string; name: string; rpoMs: number; since: number; intervalMs: number }
-    >();
-    for (const row of covered) {
-      const rule = book.effective(row.hostId, "rpo_breached");
-      if (!rule.enabled) continue;
-      let intervalMs: number;
-      try {
-        const [a, b] = parseCron(row.cron, row.timezone).cron.nextRuns(2, new Date(now));
-        if (!a || !b) continue;
-        intervalMs = b.getTime() - a.getTime();
-      } catch {
-        continue;
-      }
-      const derived = 2 * intervalMs + (rule.threshold ?? 60) * MINUTE;
-      const g = groups.get(row.groupId);
-      const rpoMs = row.rpoMinutes !== null ? row.rpoMinutes * MINUTE : derived;
-      const since = row.scheduleChangedAt.getTime();
-      if (!g || rpoMs < g.rpoMs) {
-        groups.set(row.groupId, {
-          hostId: row.hostId,
-          hostName: row.hostName,
-          name: row.groupName,
-          rpoMs,
-          since: Math.max(since, g?.since ?? 0),
-          intervalMs,
-        });
-      } else g.since = Math.max(g.since, since);
-    }
-    const ids = [...groups.keys()];
-    const successes = ids.length
-      ? await this.db
-          .select({ groupId: jobs.sourceGroupId, at: max(jobs.finishedAt) })
-          .from(jobs)
-          .where(and(inArray(jobs.sourceGroupId, ids), eq(jobs.kind, "backup"), eq(jobs.status, "succeeded")))
-          .groupBy(jobs.sourceGroupId)
-      : [];
-    const lastSuccess = new Map(successes.map((s) => [s.groupId, s.at ? new Date(s.at).getTime() : 0]));
+    const groups = await groupRpos(this.db, book, now);
+    for (const [id, g] of groups) if (!book.effective(g.hostId, "rpo_breached").enabled) groups.delete(id);
+    const lastSuccess = await lastSuccesses(this.db, [...groups.keys()]);
     for (const [groupId, g] of groups) {
-      const last = lastSuccess.get(groupId) ?? 0;
-      const since = Math.max(last, g.since);
-      if (now - since > g.rpoMs) {
-        const rule = book.effective(g.hostId, "rpo_breached");
-        opened(
-          await this.lifecycle.raise({
-            rule: "rpo_breached",
-            hostId: g.hostId,
-            sourceGroupId: groupId,
-            severity: rule.severity,
-            summary: `no successful backup of "${g.name}" on "${g.hostName}" ${last ? `since ${new Date(last).toISOString()}` : "yet"} (RPO ${Math.round(g.rpoMs / MINUTE)} min)`,
-            repeat: false,
-          }),
-        );
-      }
+      if (now <= rpoDueAt(g, lastSuccess.get(groupId))) continue;
+      const last = lastSuccess.get(groupId);
+      opened(
+        await this.lifecycle.raise({
+          rule: "rpo_breached",
+          hostId: g.hostId,
+          sourceGroupId: groupId,
+          severity: book.effective(g.hostId, "rpo_breached").severity,
+          summary: `no successful backup of "${g.groupName}" on "${g.hostName}" ${last ? `since ${new Date(last).toISOString()}` : "yet"} (RPO ${Math.round(g.rpoMs / MINUTE)} min)`,
+          repeat: false,
+        }),
+      );
     }
-    // An RPO alert whose group is no longer breaching (RPO raised, schedule paused or removed).
     for (const a of await this.#unresolved("rpo_breached")) {
       const g = a.sourceGroupId ? groups.get(a.sourceGroupId) : undefined;
-      const last = a.sourceGroupId ? (lastSuccess.get(a.sourceGroupId) ?? 0) : 0;
-      if (!g || now - Math.max(last, g.since) <= g.rpoMs) {
-        resolved(
-          await this.lifecycle.clear(
-            "rpo_breached",
-            a.hostId,
-            a.sourceGroupId,
-            g ? "the group is within its RPO again" : "no enabled schedule covers the group any more",
-          ),
-        );
-      }
+      if (g && now > rpoDueAt(g, lastSuccess.get(g.groupId))) continue;
+      resolved(
+        await this.lifecycle.clear(
+          "rpo_breached",
+          a.hostId,
+          a.sourceGroupId,
+          g ? "the group is within its RPO again" : "no enabled schedule covers the group any more",
+        ),
+      );
     }
   }
 
