@@ -68,6 +68,7 @@ export const PERMISSIONS: Record<string, Tier> = {
   "alerts.acknowledge": "operator",
   "alerts.resolve": "operator",
   "alerts.openCount": "authed",
+  "alerts.health": "authed",
   "channels.list": "admin",
   "channels.create": "admin",
   "channels.update": "admin",

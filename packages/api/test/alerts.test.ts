@@ -83,6 +83,7 @@ describe("alerts", () => {
     const got = await asViewer.alerts.get({ alertId: raised?.alertId as string });
     expect(got.deliveries).toEqual([]);
     await expect(asViewer.alerts.get({ alertId: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await asViewer.alerts.health({ hostId })).toMatchObject({ items: [], nextCursor: null, total: 0 });
   });
 });
 

@@ -11,6 +11,7 @@ import type {
   ZAlert,
   ZAlertDelivery,
   ZAlertOpenCountResponse,
+  ZBackupHealthItem,
   ZChannel,
   ZHost,
   ZHostListResponse,
@@ -48,5 +49,8 @@ describe("response schemas name exactly what the services return", () => {
     expectTypeOf<Returned<Core["alerts"]["openCount"]>>().toEqualTypeOf<z.output<typeof ZAlertOpenCountResponse>>();
     expectTypeOf<Returned<Core["alertDelivery"]["log"]>[number]>().toEqualTypeOf<z.output<typeof ZAlertDelivery>>();
     expectTypeOf<Returned<Core["alertChannels"]["get"]>>().toEqualTypeOf<z.output<typeof ZChannel>>();
+    expectTypeOf<Returned<Core["backupHealth"]["list"]>["items"][number]>().toEqualTypeOf<
+      z.output<typeof ZBackupHealthItem>
+    >();
   });
 });

@@ -6,6 +6,7 @@ import {
   AlertEvaluator,
   AlertLifecycle,
   AlertRuleSettings,
+  BackupHealth,
   DEFAULT_DELIVERY_OPTIONS,
   type DeliveryOptions,
   DeliveryQueue,
@@ -81,6 +82,8 @@ export interface Core {
   alertDelivery: DeliveryQueue;
   /** Reacts to domain events; `tick()` evaluates the time-based rules. */
   alertEvaluator: AlertEvaluator;
+  /** Every source group's last backup, RPO and state, most urgent first. */
+  backupHealth: BackupHealth;
 }
 
 /**
@@ -132,6 +135,7 @@ export function createCore(deps: {
     alertChannels,
     alertDelivery,
     alertEvaluator,
+    backupHealth: new BackupHealth(db, alertRules, now),
     db,
     secrets,
     agents,

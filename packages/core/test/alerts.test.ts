@@ -463,8 +463,24 @@ describe("RPO", () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ sourceGroupName: "hourly", status: "open" });
 
+    const breached = await core.backupHealth.list(hostId);
+    expect(breached.items.map((i) => [i.sourceGroupName, i.state, i.rpoMinutes, i.openAlerts])).toEqual([
+      ["hourly", "rpo_breached", 180, 1],
+      ["paused", "unscheduled", null, 0],
+    ]);
+
     await runBackup(hourly.id, "succeeded");
     expect((await core.alerts.get(items[0]?.id as string)).status).toBe("resolved");
+    const healthy = await core.backupHealth.list();
+    expect(healthy.items.find((i) => i.sourceGroupId === hourly.id)).toMatchObject({
+      state: "ok",
+      lastBackupStatus: "succeeded",
+      rpoSource: "schedule",
+      rpoDueAt: new Date(clock + 180 * 60_000),
+    });
+    expect(healthy.counts).toMatchObject({ ok: 1, unscheduled: 1, failing: 0 });
+    await runBackup(paused.id, "failed", "Fatal: disk full");
+    expect((await core.backupHealth.list()).items[0]).toMatchObject({ sourceGroupName: "paused", state: "failing" });
 
     // A per-group RPO override.
     await core.alertRules.update(

@@ -15,6 +15,8 @@ import {
   ZAlertRulesGetResponse,
   ZAlertRulesUpdateRequest,
   ZAlertRulesUpdateResponse,
+  ZBackupHealthRequest,
+  ZBackupHealthResponse,
   ZChannelCreateRequest,
   ZChannelCreateResponse,
   ZChannelDeleteRequest,
@@ -53,6 +55,15 @@ export const alertsRouter = router({
     .input(ZAlertResolveRequest)
     .output(ZAlertResolveResponse)
     .mutation(({ ctx, input }) => ctx.core.alerts.resolve(input.alertId, actorOf(ctx), input.note ?? null)),
+
+  /** The backup-health view: every source group with its last backup, RPO and state. */
+  health: authedProcedure
+    .input(ZBackupHealthRequest)
+    .output(ZBackupHealthResponse)
+    .query(async ({ ctx, input }) => {
+      const { items, counts } = await ctx.core.backupHealth.list(input.hostId);
+      return { items, nextCursor: null, total: items.length, counts };
+    }),
 
   openCount: authedProcedure.output(ZAlertOpenCountResponse).query(({ ctx }) => ctx.core.alerts.openCount()),
 });

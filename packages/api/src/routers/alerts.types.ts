@@ -6,6 +6,8 @@ import {
   ALERT_RULES,
   ALERT_SEVERITIES,
   ALERT_STATUSES,
+  HOST_STATUSES,
+  JOB_STATUSES,
 } from "@restic-manager/protocol/enums";
 import { z } from "zod";
 import { ZCountedPage, ZCursor, ZPage } from "../list.js";
@@ -75,6 +77,33 @@ export const ZAlertResolveResponse = ZAlert;
 export const ZAlertOpenCountResponse = z.object({
   total: z.number().int(),
   bySeverity: z.object({ critical: z.number().int(), warning: z.number().int(), info: z.number().int() }),
+});
+
+// ---- backup health ----
+
+export const ZBackupHealthState = z.enum(["failing", "rpo_breached", "never_backed_up", "unscheduled", "ok"]);
+export const ZBackupHealthRequest = z.object({ hostId: ZId.optional() });
+export const ZBackupHealthItem = z.object({
+  sourceGroupId: z.string(),
+  sourceGroupName: z.string(),
+  hostId: z.string(),
+  hostName: z.string(),
+  hostStatus: z.enum(HOST_STATUSES),
+  /** Most urgent first: failing, rpo_breached, never_backed_up, unscheduled (no enabled schedule), ok. */
+  state: ZBackupHealthState,
+  lastBackupAt: z.date().nullable(),
+  lastBackupStatus: z.enum(JOB_STATUSES).nullable(),
+  lastBackupJobId: z.string().nullable(),
+  lastSuccessAt: z.date().nullable(),
+  /** null: no enabled schedule covers the group, so it has no RPO. */
+  rpoMinutes: z.number().int().nullable(),
+  rpoSource: z.enum(["group", "schedule"]).nullable(),
+  rpoDueAt: z.date().nullable(),
+  openAlerts: z.number().int(),
+});
+/** Every group of the fleet (or host), most urgent first, with counts per state. Not paged. */
+export const ZBackupHealthResponse = ZCountedPage(ZBackupHealthItem).extend({
+  counts: z.record(ZBackupHealthState, z.number().int()),
 });
 
 // ---- channels (admin) ----
