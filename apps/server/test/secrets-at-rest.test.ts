@@ -89,7 +89,8 @@ describe("alert channel secrets", () => {
         settings: { serverUrl: `${sinkUrl}/refuse`, topic: "t" },
         secret: { token: NTFY_TOKEN },
       });
-      const idOf = (res: { body: { result?: { data: unknown } } }) => (res.body.result?.data as { id: string }).id;
+      const idOf = (res: { body: { result?: { data: unknown } } }) =>
+        (res.body.result?.data as { id?: string } | undefined)?.id ?? "";
       const test = await call("channels.test", { channelId: idOf(ntfy) });
       expect(test.body.result?.data).toMatchObject({ ok: false, error: "the ntfy server answered HTTP 401" });
       const signed = await call("channels.test", { channelId: idOf(hook) });
