@@ -172,7 +172,7 @@ describe("a failed backup", () => {
       operator,
     );
     const started = Date.now();
-    const jobId = await runBackup(group.id, "failed", "Fatal: unable to open repository\nmore detail");
+    const jobId = await runBackup(group.id, "failed", "Fatal: unable to save snapshot: disk quota exceeded\nmore detail");
 
     const [alert] = (await core.alerts.list({ limit: 10 })).items;
     expect(alert).toMatchObject({ rule: "backup_failed", status: "open", severity: "critical", count: 1, jobId });
@@ -195,7 +195,7 @@ describe("a failed backup", () => {
     ).toBe(false);
     expect(ntfy.headers.authorization).toBe(`Bearer ${NTFY_TOKEN}`);
     expect(ntfy.headers.priority).toBe("5");
-    expect(ntfy.body).toContain("unable to open repository");
+    expect(ntfy.body).toContain("disk quota exceeded");
     expect(mail).toMatchObject({ to: ["ops@example.test"], user: "alerts" });
     expect(mail.raw).toContain("Subject: Backup failed: web-01 / etc");
     expect(mail.raw).toContain("text/html");
@@ -535,5 +535,66 @@ describe("lifecycle", () => {
     await core.alertEvaluator.settled();
     const rules = (await core.alerts.list({ limit: 10 })).items.map((a) => a.rule).sort();
     expect(rules).toEqual(["check_failed", "run_abandoned"]);
+  });
+
+  it("raises repo_unreachable when restic cannot open the repository, cleared by any job that gets through", async () => {
+    const group = await core.sources.create(
+      hostId,
+      { name: "etc", includePaths: ["/etc"], excludePatterns: [] },
+      operator,
+    );
+    await runBackup(
+      group.id,
+      "failed",
+      "Fatal: unable to open config file: Stat: stat /srv/repo/config: no such file or directory\nIs there a repository at the following location?",
+    );
+    await runBackup(group.id, "failed", "Fatal: pre-hook exited with code 1");
+    const open = await core.alerts.list({ status: "unresolved", limit: 10 });
+    expect(open.items.map((a) => [a.rule, a.count]).sort()).toEqual([
+      ["backup_failed", 2],
+      ["repo_unreachable", 1],
+    ]);
+    const { jobId } = await core.dispatcher.dispatch(hostId, { kind: "check", params: {} }, operator);
+    await core.jobEvents.apply(hostId, finished(jobId, "succeeded"));
+    await core.alertEvaluator.settled();
+    expect((await core.alerts.list({ rule: "repo_unreachable", limit: 1 })).items[0]?.status).toBe("resolved");
+    expect((await core.alerts.list({ rule: "backup_failed", limit: 1 })).items[0]?.status).toBe("open");
+  });
+
+  it("raises a stale lock after N hours and resolves it when a job gets through the lock", async () => {
+    clock = Date.parse("2026-06-01T10:00:00Z");
+    await core.db
+      .update(hosts)
+      .set({
+        repoLockError: "Fatal: unable to create lock in backend: repository is already locked",
+        repoLockAt: new Date(clock),
+      })
+      .where(eq(hosts.id, hostId));
+    clock += 5 * 3_600_000;
+    expect((await core.alertEvaluator.tick()).opened).toBe(0);
+    clock += 3_600_000 + 1;
+    expect((await core.alertEvaluator.tick()).opened).toBe(1);
+    await core.db.update(hosts).set({ repoLockError: null, repoLockAt: null }).where(eq(hosts.id, hostId));
+    expect((await core.alertEvaluator.tick()).resolved).toBe(1);
+    expect((await core.alerts.list({ rule: "stale_lock", limit: 1 })).items[0]).toMatchObject({
+      status: "resolved",
+      resolvedHow: "auto",
+    });
+  });
+
+  it("re-notifies open alerts at the fleet interval, not acknowledged ones", async () => {
+    await addChannels();
+    clock = Date.parse("2026-06-01T10:00:00Z");
+    await core.alertRules.update({ rules: {}, renotifyMinutes: 30 }, admin);
+    const a = await core.alerts.raise({ rule: "agent_offline", hostId, severity: "warning", summary: "gone" });
+    const b = await core.alerts.raise({ rule: "stale_lock", hostId, severity: "warning", summary: "locked" });
+    await core.alerts.acknowledge(b?.alertId as string, operator, null);
+    clock += 29 * 60_000;
+    expect((await core.alertEvaluator.tick()).renotified).toBe(0);
+    clock += 2 * 60_000;
+    expect((await core.alertEvaluator.tick()).renotified).toBe(1);
+    expect((await core.alertEvaluator.tick()).renotified).toBe(0);
+    const log = await core.alertDelivery.log(a?.alertId as string);
+    expect(log.filter((d) => d.event === "renotify")).toHaveLength(3);
   });
 });

@@ -60,6 +60,7 @@ export const ALERT_RULES = [
   "agent_offline",
   "check_failed",
   "stale_lock",
+  "repo_unreachable",
   "run_abandoned",
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];

@@ -16,6 +16,13 @@ const MINUTE = 60_000;
 const FAILED = new Set(["failed", "interrupted"]);
 const FINAL = new Set([...FAILED, "succeeded"]);
 
+/**
+ * restic's words for "the repository cannot be reached or opened" (missing, wrong location,
+ * network or backend errors), as opposed to a failure inside a reachable repository.
+ */
+const UNREACHABLE =
+  /unable to open (config file|repository)|repository does not exist|Is there a repository at the following location|dial tcp|connection refused|no such host|network is unreachable|i\/o timeout|ssh: (connect|handshake)|subprocess ssh: .*(Connection|closed)/i;
+
 const firstLine = (s: string | null) => (s ?? "").split("\n")[0]?.slice(0, 300) || "no error message";
 
 export class AlertEvaluator {
@@ -73,6 +80,7 @@ export class AlertEvaluator {
       .where(eq(jobs.id, jobId));
     if (!job) return;
     const book = await this.settings.book();
+    await this.#reachability(book, job);
     if (job.kind === "backup") {
       const what = `backup of "${job.groupName ?? "a deleted group"}" on "${job.hostName}"`;
       if (FAILED.has(job.status)) {
@@ -107,6 +115,27 @@ export class AlertEvaluator {
         await this.lifecycle.clear("check_failed", job.hostId, null, `repository check succeeded (job ${job.id})`);
       }
     }
+  }
+
+  /** Any job that fails on an unreachable repository raises repo_unreachable; any success clears it. */
+  async #reachability(
+    book: RuleBook,
+    job: { id: string; kind: string; status: string; hostId: string; hostName: string; error: string | null },
+  ) {
+    if (job.status === "succeeded") {
+      await this.lifecycle.clear("repo_unreachable", job.hostId, null, `a ${job.kind} job reached the repository`);
+      return;
+    }
+    if (!FAILED.has(job.status) || !job.error || !UNREACHABLE.test(job.error)) return;
+    const rule = book.effective(job.hostId, "repo_unreachable");
+    if (!rule.enabled) return;
+    await this.lifecycle.raise({
+      rule: "repo_unreachable",
+      hostId: job.hostId,
+      severity: rule.severity,
+      summary: `a ${job.kind} job on "${job.hostName}" could not reach the repository: ${firstLine(job.error)}`,
+      jobId: job.id,
+    });
   }
 
   async onHostBack(hostId: string): Promise<void> {

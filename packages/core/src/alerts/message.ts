@@ -31,6 +31,7 @@ export const RULE_TITLES: Record<AlertRule, string> = {
   agent_offline: "Agent offline",
   check_failed: "Repository check failed",
   stale_lock: "Stale repository lock",
+  repo_unreachable: "Repository unreachable",
   run_abandoned: "Scheduled run abandoned",
 };
 

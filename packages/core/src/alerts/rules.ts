@@ -21,6 +21,7 @@ export const RULE_DEFAULTS: Record<AlertRule, RuleSetting> = {
   agent_offline: { enabled: true, severity: "warning", threshold: 15 },
   check_failed: { enabled: true, severity: "critical", threshold: null },
   stale_lock: { enabled: true, severity: "warning", threshold: 6 },
+  repo_unreachable: { enabled: true, severity: "critical", threshold: null },
   run_abandoned: { enabled: true, severity: "warning", threshold: null },
 };
 
@@ -31,6 +32,7 @@ export const RULE_THRESHOLD_UNITS: Record<AlertRule, "minutes" | "hours" | null>
   agent_offline: "minutes",
   check_failed: null,
   stale_lock: "hours",
+  repo_unreachable: null,
   run_abandoned: null,
 };
 
