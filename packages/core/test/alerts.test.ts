@@ -172,7 +172,11 @@ describe("a failed backup", () => {
       operator,
     );
     const started = Date.now();
-    const jobId = await runBackup(group.id, "failed", "Fatal: unable to save snapshot: disk quota exceeded\nmore detail");
+    const jobId = await runBackup(
+      group.id,
+      "failed",
+      "Fatal: unable to save snapshot: disk quota exceeded\nmore detail",
+    );
 
     const [alert] = (await core.alerts.list({ limit: 10 })).items;
     expect(alert).toMatchObject({ rule: "backup_failed", status: "open", severity: "critical", count: 1, jobId });
