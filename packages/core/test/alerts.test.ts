@@ -521,6 +521,13 @@ describe("lifecycle", () => {
     expect(older.items[0]?.id).toBe(alert?.id);
   });
 
+  it("keeps one alert when the same condition is raised twice at once", async () => {
+    const raise = () => core.alerts.raise({ rule: "agent_offline", hostId, severity: "warning", summary: "gone" });
+    const [a, b] = await Promise.all([raise(), raise()]);
+    expect(a?.alertId).toBe(b?.alertId);
+    expect((await core.alerts.list({ limit: 10 })).items).toMatchObject([{ count: 2 }]);
+  });
+
   it("raises run_abandoned from the schedule event and check_failed from a failed check", async () => {
     const group = await core.sources.create(
       hostId,

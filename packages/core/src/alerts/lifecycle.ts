@@ -44,6 +44,18 @@ export class AlertLifecycle {
 
   /** Opens an alert, or repeats the unresolved one. Returns its id and whether it is new. */
   async raise(input: RaiseInput): Promise<{ alertId: string; opened: boolean } | null> {
+    try {
+      return await this.#raise(input);
+    } catch (e) {
+      // Two raises of one condition at once: the other opened it first; this one is a repeat.
+      if (!/UNIQUE constraint failed: alerts\./.test(String((e as Error).message) + String((e as Error).cause ?? ""))) {
+        throw e;
+      }
+      return this.#raise(input);
+    }
+  }
+
+  async #raise(input: RaiseInput): Promise<{ alertId: string; opened: boolean }> {
     const groupKey = input.sourceGroupId ?? "";
     const at = new Date(this.now());
     const result = await this.db.transaction(async (tx) => {
