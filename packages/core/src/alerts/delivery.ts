@@ -4,11 +4,12 @@
  * other. Each attempt is its own row; a failed attempt queues the next one with exponential
  * backoff until `maxAttempts`. Rows survive a restart: `start()` picks up what was queued.
  */
-import { alertChannels, alertDeliveries, alerts, type Database, hosts, newId, sourceGroups } from "@restic-manager/db";
+import { alertChannels, alertDeliveries, alerts, type Database, hosts, newId } from "@restic-manager/db";
 import type { AlertDeliveryEvent } from "@restic-manager/protocol";
 import { and, asc, desc, eq, lte, min, sql } from "drizzle-orm";
 import { type AlertChannels, routes } from "./channels.js";
 import { type AlertNotice, noticeText, webhookBody } from "./message.js";
+import { selectAlerts } from "./select.js";
 import { send } from "./senders.js";
 
 export interface DeliveryOptions {
@@ -237,29 +238,7 @@ export class DeliveryQueue {
   }
 
   async #notice(alertId: string): Promise<AlertNotice | null> {
-    const [row] = await this.db
-      .select({
-        id: alerts.id,
-        rule: alerts.rule,
-        severity: alerts.severity,
-        status: alerts.status,
-        hostId: alerts.hostId,
-        hostName: hosts.name,
-        sourceGroupId: alerts.sourceGroupId,
-        sourceGroupName: sourceGroups.name,
-        summary: alerts.summary,
-        count: alerts.count,
-        firstSeenAt: alerts.firstSeenAt,
-        lastSeenAt: alerts.lastSeenAt,
-        acknowledgedBy: alerts.acknowledgedBy,
-        acknowledgedAt: alerts.acknowledgedAt,
-        resolvedAt: alerts.resolvedAt,
-        resolvedHow: alerts.resolvedHow,
-      })
-      .from(alerts)
-      .innerJoin(hosts, eq(hosts.id, alerts.hostId))
-      .leftJoin(sourceGroups, eq(sourceGroups.id, alerts.sourceGroupId))
-      .where(eq(alerts.id, alertId));
+    const [row] = await selectAlerts(this.db).where(eq(alerts.id, alertId));
     return row ?? null;
   }
 }

@@ -4,7 +4,7 @@
  * alert per (rule, host, group), enforced by a partial unique index. Every change writes an
  * audit row; opening and resolving queue notifications.
  */
-import { alerts, type Database, hosts, newId, sourceGroups } from "@restic-manager/db";
+import { alerts, type Database, newId } from "@restic-manager/db";
 import type { AlertRule, AlertSeverity, AlertStatus } from "@restic-manager/protocol";
 import { and, count, desc, eq, inArray, lt, ne, type SQL } from "drizzle-orm";
 import { type Actor, SYSTEM_ACTOR, writeAudit } from "../audit.js";
@@ -12,6 +12,7 @@ import { DomainError } from "../errors.js";
 import type { EventBus } from "../events.js";
 import type { DeliveryQueue } from "./delivery.js";
 import { RULE_TITLES } from "./message.js";
+import { selectAlerts } from "./select.js";
 
 export interface RaiseInput {
   rule: AlertRule;
@@ -177,14 +178,14 @@ export class AlertLifecycle {
   }
 
   async get(alertId: string) {
-    const [row] = await this.#select().where(eq(alerts.id, alertId));
+    const [row] = await selectAlerts(this.db).where(eq(alerts.id, alertId));
     if (!row) throw new DomainError("NOT_FOUND", "That alert does not exist (its host was removed?).");
     return row;
   }
 
   async list(q: AlertListQuery) {
     const where = this.#where(q);
-    const items = await this.#select()
+    const items = await selectAlerts(this.db)
       .where(and(...where, ...(q.before ? [lt(alerts.id, q.before)] : [])))
       .orderBy(desc(alerts.id))
       .limit(q.limit);
@@ -215,34 +216,5 @@ export class AlertLifecycle {
     if (q.rule) where.push(eq(alerts.rule, q.rule));
     if (q.severity) where.push(eq(alerts.severity, q.severity));
     return where;
-  }
-
-  #select() {
-    return this.db
-      .select({
-        id: alerts.id,
-        rule: alerts.rule,
-        severity: alerts.severity,
-        status: alerts.status,
-        hostId: alerts.hostId,
-        hostName: hosts.name,
-        sourceGroupId: alerts.sourceGroupId,
-        sourceGroupName: sourceGroups.name,
-        summary: alerts.summary,
-        jobId: alerts.jobId,
-        count: alerts.count,
-        firstSeenAt: alerts.firstSeenAt,
-        lastSeenAt: alerts.lastSeenAt,
-        acknowledgedBy: alerts.acknowledgedBy,
-        acknowledgedAt: alerts.acknowledgedAt,
-        ackNote: alerts.ackNote,
-        resolvedBy: alerts.resolvedBy,
-        resolvedAt: alerts.resolvedAt,
-        resolvedHow: alerts.resolvedHow,
-      })
-      .from(alerts)
-      .innerJoin(hosts, eq(hosts.id, alerts.hostId))
-      .leftJoin(sourceGroups, eq(sourceGroups.id, alerts.sourceGroupId))
-      .$dynamic();
   }
 }

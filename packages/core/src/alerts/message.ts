@@ -2,26 +2,11 @@
  * What a notification says: the webhook's JSON body (documented in docs/alerts.md) and the
  * title and text that ntfy and e-mail show. One builder, so every channel tells the same story.
  */
-import type { AlertDeliveryEvent, AlertRule, AlertSeverity, AlertStatus } from "@restic-manager/protocol";
+import type { AlertDeliveryEvent, AlertRule } from "@restic-manager/protocol";
+import type { AlertView } from "./select.js";
 
-export interface AlertNotice {
-  id: string;
-  rule: AlertRule;
-  severity: AlertSeverity;
-  status: AlertStatus;
-  hostId: string;
-  hostName: string;
-  sourceGroupId: string | null;
-  sourceGroupName: string | null;
-  summary: string;
-  count: number;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  acknowledgedBy: string | null;
-  acknowledgedAt: Date | null;
-  resolvedAt: Date | null;
-  resolvedHow: "auto" | "manual" | null;
-}
+/** What a notification tells: the alert with its host's and group's names. */
+export type AlertNotice = AlertView;
 
 export const WEBHOOK_VERSION = 1;
 
