@@ -435,6 +435,19 @@ describe("agent offline", () => {
     const settings = await core.alertRules.get(hostId);
     expect(settings.rules.agent_offline).toMatchObject({ enabled: false, threshold: 10 });
   });
+
+  it("counts offline time from the console's first look, so agents reconnecting after a console outage raise nothing", async () => {
+    clock = Date.parse("2026-06-01T10:00:00Z");
+    await core.db
+      .update(hosts)
+      .set({ status: "offline", lastSeenAt: new Date(clock - 24 * 3_600_000) })
+      .where(eq(hosts.id, hostId));
+    expect((await core.alertEvaluator.tick()).opened).toBe(0);
+    clock += 14 * 60_000;
+    expect((await core.alertEvaluator.tick()).opened).toBe(0);
+    clock += 2 * 60_000;
+    expect((await core.alertEvaluator.tick()).opened).toBe(1);
+  });
 });
 
 describe("RPO", () => {

@@ -27,6 +27,8 @@ const firstLine = (s: string | null) => (s ?? "").split("\n")[0]?.slice(0, 300) 
 
 export class AlertEvaluator {
   readonly #pending = new Set<Promise<unknown>>();
+  /** The first tick of this process. */
+  #watchingSince: number | null = null;
   /** The last error of an event handler, for the ticker to log (core has no logger). */
   lastError: unknown = null;
 
@@ -167,7 +169,9 @@ export class AlertEvaluator {
     const now = this.now();
 
     // Agent offline: measured from when it was last heard, so a disconnect shorter than the
-    // threshold (a flap, a restart) raises nothing.
+    // threshold (a flap, a restart) raises nothing; and never from before this console started
+    // watching, so agents still reconnecting after a long console outage raise nothing either.
+    this.#watchingSince ??= now;
     const offline = await this.db
       .select({ id: hosts.id, name: hosts.name, lastSeenAt: hosts.lastSeenAt })
       .from(hosts)
@@ -175,7 +179,8 @@ export class AlertEvaluator {
     for (const h of offline) {
       const rule = book.effective(h.id, "agent_offline");
       const minutes = rule.threshold ?? 15;
-      if (!rule.enabled || !h.lastSeenAt || now - h.lastSeenAt.getTime() < minutes * MINUTE) continue;
+      if (!rule.enabled || !h.lastSeenAt) continue;
+      if (now - Math.max(h.lastSeenAt.getTime(), this.#watchingSince) < minutes * MINUTE) continue;
       opened(
         await this.lifecycle.raise({
           rule: "agent_offline",
