@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.js";
 import { AgentGateway, type GatewayOptions } from "./gateway/gateway.js";
 import { JobStreamHub } from "./http/job-stream.js";
 import { buildHttpServer } from "./http/server.js";
+import { startAlertsTicker } from "./tickers/alerts.js";
 import { startOfflineSweeper } from "./tickers/offline-sweeper.js";
 import { startSchedulers } from "./tickers/scheduler.js";
 import { SERVER_VERSION } from "./version.js";
@@ -39,7 +40,7 @@ export interface StartOptions {
   offlineAfterMs?: number;
   jobLeaseMs?: number;
   /** Scheduler loop periods (tests shorten them). */
-  tickers?: { scheduleMs?: number; maintenanceMs?: number };
+  tickers?: { scheduleMs?: number; maintenanceMs?: number; alertsMs?: number };
 }
 
 export async function startServer(
@@ -86,6 +87,7 @@ export async function startServer(
     gateway.attach(app.server);
     const sweeper = startOfflineSweeper(core, logger, options.offlineAfterMs, options.jobLeaseMs);
     const schedulers = startSchedulers(core, logger, options.tickers);
+    const alertsTicker = startAlertsTicker(core, logger, options.tickers?.alertsMs);
     await app.listen({ host: config.host, port: config.port });
 
     const address = app.server.address();
@@ -116,6 +118,7 @@ export async function startServer(
           sweeper.stop();
           schedulers.stop();
           await gateway.close();
+          await alertsTicker.stop();
           core.sessions.close();
           jobStreams.close();
           await app.close();

@@ -2,8 +2,17 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SecretKeyMismatchError } from "@restic-manager/core";
 import { auditLog, hostCredentials, hosts, newId } from "@restic-manager/db";
+import { startAlertSinks, verifyWebhookSignature } from "@restic-manager/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { bootServer, makeDataDir, removeDir, TestClient, type TestServer, tokenFromSetupUrl } from "./harness.js";
+import {
+  bootServer,
+  makeDataDir,
+  removeDir,
+  signedInAdmin,
+  TestClient,
+  type TestServer,
+  tokenFromSetupUrl,
+} from "./harness.js";
 
 const CANARY = "canary-Repo-Pa55word-7f3a9c";
 const servers: TestServer[] = [];
@@ -47,6 +56,65 @@ describe("secrets at rest", () => {
     expect(readdirSync(server.dataDir)).toContain("restic-manager.db");
     expect(server.logs.join("\n")).not.toContain(CANARY);
     expect(JSON.stringify(audit)).not.toContain(CANARY);
+  });
+});
+
+describe("alert channel secrets", () => {
+  it("a channel's secrets given through the API are in no answer, file, log line or audit row", async () => {
+    const WEBHOOK_SECRET = "canary-Webhook-Secret-91d2e";
+    const NTFY_TOKEN = "canary-Ntfy-Token-5a0c7";
+    const sinks = await startAlertSinks({ username: "unused", password: "unused-password" });
+    const { hits, httpUrl: sinkUrl } = sinks;
+    const server = await bootServer();
+    servers.push(server);
+    dirs.push(server.dataDir);
+    try {
+      const admin = await signedInAdmin(server);
+      const answers: string[] = [];
+      const call = async (path: string, input?: unknown, kind: "query" | "mutation" = "mutation") => {
+        const res = await admin.call(path, input, kind);
+        answers.push(res.text);
+        return res;
+      };
+      const hook = await call("channels.create", {
+        kind: "webhook",
+        name: "hook",
+        settings: { url: `${sinkUrl}/hook` },
+        secret: { signingSecret: WEBHOOK_SECRET },
+      });
+      expect(hook.status).toBe(200);
+      const ntfy = await call("channels.create", {
+        kind: "ntfy",
+        name: "refusing ntfy",
+        settings: { serverUrl: `${sinkUrl}/refuse`, topic: "t" },
+        secret: { token: NTFY_TOKEN },
+      });
+      const idOf = (res: { body: { result?: { data: unknown } } }) =>
+        (res.body.result?.data as { id?: string } | undefined)?.id ?? "";
+      const test = await call("channels.test", { channelId: idOf(ntfy) });
+      expect(test.body.result?.data).toMatchObject({ ok: false, error: "the ntfy server answered HTTP 401" });
+      const signed = await call("channels.test", { channelId: idOf(hook) });
+      expect(signed.body.result?.data).toMatchObject({ ok: true });
+      await call("channels.list", undefined, "query");
+      expect(hits.find((h) => h.path === "/refuse/t")?.headers.authorization).toBe(`Bearer ${NTFY_TOKEN}`);
+      const delivered = hits.find((h) => h.path === "/hook");
+      expect(
+        verifyWebhookSignature(delivered?.headers["x-restic-manager-signature"], delivered?.body ?? "", WEBHOOK_SECRET),
+      ).toBe(true);
+
+      const audit = await server.core.db.select().from(auditLog);
+      await server.close();
+      for (const canary of [WEBHOOK_SECRET, NTFY_TOKEN]) {
+        for (const file of readdirSync(server.dataDir)) {
+          expect(readFileSync(join(server.dataDir, file)).includes(Buffer.from(canary)), `${file} has it`).toBe(false);
+        }
+        expect(answers.join("\n")).not.toContain(canary);
+        expect(server.logs.join("\n")).not.toContain(canary);
+        expect(JSON.stringify(audit)).not.toContain(canary);
+      }
+    } finally {
+      await sinks.close();
+    }
   });
 });
 

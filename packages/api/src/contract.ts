@@ -4,6 +4,7 @@
  * server code into a browser bundle.
  */
 export * from "./list.js";
+export * from "./routers/alerts.types.js";
 export * from "./routers/hosts.types.js";
 export * from "./routers/jobs.types.js";
 export * from "./routers/repo.types.js";

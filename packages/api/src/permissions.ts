@@ -63,6 +63,19 @@ export const PERMISSIONS: Record<string, Tier> = {
   "enrollment.pending": "operator",
   "enrollment.status": "operator",
   "enrollment.watch": "operator",
+  "alerts.list": "authed",
+  "alerts.get": "authed",
+  "alerts.acknowledge": "operator",
+  "alerts.resolve": "operator",
+  "alerts.openCount": "authed",
+  "alerts.health": "authed",
+  "channels.list": "admin",
+  "channels.create": "admin",
+  "channels.update": "admin",
+  "channels.delete": "admin",
+  "channels.test": "admin",
+  "alertRules.get": "admin",
+  "alertRules.update": "admin",
 };
 
 /**

@@ -1,3 +1,4 @@
+import { alertRulesRouter, alertsRouter, channelsRouter } from "./routers/alerts.js";
 import { apiTokensRouter } from "./routers/api-tokens.js";
 import { auditRouter } from "./routers/audit.js";
 import { authRouter } from "./routers/auth.js";
@@ -21,6 +22,9 @@ export const appRouter = router({
   sources: sourcesRouter,
   schedules: schedulesRouter,
   repo: repoRouter,
+  alerts: alertsRouter,
+  channels: channelsRouter,
+  alertRules: alertRulesRouter,
 });
 
 /** The API's type. Scripts use it with `@trpc/client` and an API token. */

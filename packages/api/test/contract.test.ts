@@ -8,6 +8,11 @@ import type { Core } from "@restic-manager/core";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import type {
+  ZAlert,
+  ZAlertDelivery,
+  ZAlertOpenCountResponse,
+  ZBackupHealthItem,
+  ZChannel,
   ZHost,
   ZHostListResponse,
   ZJob,
@@ -46,5 +51,14 @@ describe("response schemas name exactly what the services return", () => {
     expectTypeOf<Returned<Core["sources"]["list"]>[number]>().toEqualTypeOf<z.output<typeof ZSourceGroup>>();
     expectTypeOf<Returned<Core["schedules"]["list"]>[number]>().toEqualTypeOf<z.output<typeof ZScheduleListItem>>();
     expectTypeOf<Returned<Core["schedules"]["get"]>>().toEqualTypeOf<z.output<typeof ZSchedule>>();
+  });
+  it("alerts and channels", () => {
+    expectTypeOf<Returned<Core["alerts"]["get"]>>().toEqualTypeOf<z.output<typeof ZAlert>>();
+    expectTypeOf<Returned<Core["alerts"]["openCount"]>>().toEqualTypeOf<z.output<typeof ZAlertOpenCountResponse>>();
+    expectTypeOf<Returned<Core["alertDelivery"]["log"]>[number]>().toEqualTypeOf<z.output<typeof ZAlertDelivery>>();
+    expectTypeOf<Returned<Core["alertChannels"]["get"]>>().toEqualTypeOf<z.output<typeof ZChannel>>();
+    expectTypeOf<Returned<Core["backupHealth"]["list"]>["items"][number]>().toEqualTypeOf<
+      z.output<typeof ZBackupHealthItem>
+    >();
   });
 });

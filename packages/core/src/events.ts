@@ -23,6 +23,10 @@ export interface DomainEvents {
   "host.changed": { hostId: string };
   /** A host's snapshot list or repository stats changed. */
   "host.snapshots": { hostId: string };
+  /** A scheduled catch-up run was given up after its retries. */
+  "schedule.run_abandoned": { hostId: string; scheduleId: string; sourceGroupId: string; reason: string };
+  /** An alert was opened, repeated, acknowledged or resolved. */
+  "alert.changed": { alertId: string; hostId: string };
 }
 
 export interface JobLogLine {

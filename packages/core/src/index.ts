@@ -1,6 +1,16 @@
 import type { Database } from "@restic-manager/db";
 import { type AgentLink, AgentRegistry } from "./agent-link.js";
 import { AgentSessions } from "./agent-sessions.js";
+import {
+  AlertChannels,
+  AlertEvaluator,
+  AlertLifecycle,
+  AlertRuleSettings,
+  BackupHealth,
+  DEFAULT_DELIVERY_OPTIONS,
+  type DeliveryOptions,
+  DeliveryQueue,
+} from "./alerts/index.js";
 import { type AuthOptions, AuthService, DEFAULT_AUTH_OPTIONS } from "./auth.js";
 import { EnrollmentService } from "./enrollment.js";
 import { EventBus } from "./events.js";
@@ -14,6 +24,7 @@ import { UserService } from "./users.js";
 
 export * from "./agent-link.js";
 export * from "./agent-sessions.js";
+export * from "./alerts/index.js";
 export * from "./audit.js";
 export * from "./auth.js";
 export * from "./connect-work.js";
@@ -61,6 +72,18 @@ export interface Core {
   schedules: ScheduleService;
   maintenance: MaintenanceService;
   events: EventBus;
+  /** Raising, acknowledging, resolving and listing alerts. */
+  alerts: AlertLifecycle;
+  /** Rule settings: fleet defaults and per-host overrides. */
+  alertRules: AlertRuleSettings;
+  /** Notification channels (admin). */
+  alertChannels: AlertChannels;
+  /** The background delivery queue; the alerts ticker starts it. */
+  alertDelivery: DeliveryQueue;
+  /** Reacts to domain events; `tick()` evaluates the time-based rules. */
+  alertEvaluator: AlertEvaluator;
+  /** Every source group's last backup, RPO and state, most urgent first. */
+  backupHealth: BackupHealth;
 }
 
 /**
@@ -74,6 +97,8 @@ export function createCore(deps: {
   agents?: AgentLink;
   /** The clock of the scheduling services (tests drive it). */
   now?: () => number;
+  /** Retry base, attempts and timeout of notification deliveries (tests shorten them). */
+  alertDelivery?: Partial<DeliveryOptions>;
 }): Core {
   const { db, secrets } = deps;
   const now = deps.now ?? Date.now;
@@ -94,7 +119,23 @@ export function createCore(deps: {
   const jobEvents = new JobEvents(db, events, activity, now);
   const reports = new RepositoryReports(db, events, agents, now);
   const schedules = new ScheduleService(db, runNow, events, now);
+  const alertRules = new AlertRuleSettings(db, now);
+  const alertChannels = new AlertChannels(db, secrets, now);
+  const alertDelivery = new DeliveryQueue(
+    db,
+    alertChannels,
+    { ...DEFAULT_DELIVERY_OPTIONS, ...deps.alertDelivery },
+    now,
+  );
+  const alerts = new AlertLifecycle(db, events, alertDelivery, now);
+  const alertEvaluator = new AlertEvaluator(db, events, alerts, alertRules, alertDelivery, now);
   return {
+    alerts,
+    alertRules,
+    alertChannels,
+    alertDelivery,
+    alertEvaluator,
+    backupHealth: new BackupHealth(db, alertRules, now),
     db,
     secrets,
     agents,

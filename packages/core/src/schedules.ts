@@ -458,6 +458,12 @@ export class ScheduleService {
         summary: `gave up the catch-up backup of "${info?.group ?? "a deleted group"}" on "${info?.host ?? run.hostId}" for the slot ${run.slotAt.toISOString()} (${run.missedSlots} missed slot${run.missedSlots === 1 ? "" : "s"}) after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
       });
     });
+    this.events.emit("schedule.run_abandoned", {
+      hostId: run.hostId,
+      scheduleId: run.scheduleId,
+      sourceGroupId: run.sourceGroupId,
+      reason: `gave up the catch-up backup for the slot ${run.slotAt.toISOString()} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${reason}`,
+    });
   }
 
   /** The host's queued catch-up runs, for its schedules page. */

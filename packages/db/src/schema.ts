@@ -10,7 +10,19 @@ import type { JobProgress } from "@restic-manager/protocol";
 
 // The enums (roles, host and job statuses, job kinds and triggers) are defined once, in the
 // protocol: the lowest layer the services, the API and the SPA all import.
-import { HOST_STATUSES, JOB_KINDS, JOB_STATUSES, JOB_TRIGGERS, ROLES } from "@restic-manager/protocol";
+import {
+  ALERT_CHANNEL_KINDS,
+  ALERT_DELIVERY_EVENTS,
+  ALERT_DELIVERY_STATUSES,
+  ALERT_RULES,
+  ALERT_SEVERITIES,
+  ALERT_STATUSES,
+  HOST_STATUSES,
+  JOB_KINDS,
+  JOB_STATUSES,
+  JOB_TRIGGERS,
+  ROLES,
+} from "@restic-manager/protocol";
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -219,6 +231,8 @@ export const sourceGroups = sqliteTable(
     preHookEnc: blob("pre_hook_enc", { mode: "buffer" }),
     postHookEnc: blob("post_hook_enc", { mode: "buffer" }),
     hookTimeoutSeconds: integer("hook_timeout_seconds").notNull().default(300),
+    /** The RPO alert's window for this group in minutes; null = derived from its schedules. */
+    rpoMinutes: integer("rpo_minutes"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -411,5 +425,116 @@ export const pendingRuns = sqliteTable(
     uniqueIndex("pending_runs_schedule_group_unique").on(t.scheduleId, t.sourceGroupId),
     index("pending_runs_next_idx").on(t.nextAttemptAt),
     index("pending_runs_host_idx").on(t.hostId),
+  ],
+);
+
+/**
+ * Alert rule settings: the fleet defaults (scope "fleet", host_id null) and per-host overrides
+ * (scope = host id). A null column inherits the fleet value, and the fleet's null the built-in one.
+ */
+export const alertRuleSettings = sqliteTable(
+  "alert_rule_settings",
+  {
+    scope: text("scope").notNull(),
+    hostId: text("host_id").references(() => hosts.id, { onDelete: "cascade" }),
+    rule: text("rule", { enum: ALERT_RULES }).notNull(),
+    enabled: integer("enabled", { mode: "boolean" }),
+    /** The rule's threshold: minutes offline, hours of a stale lock, minutes of RPO grace. */
+    threshold: integer("threshold"),
+    severity: text("severity", { enum: ALERT_SEVERITIES }),
+    /** Re-send an unacknowledged open alert this often; null = never (fleet scope only). */
+    renotifyMinutes: integer("renotify_minutes"),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.rule] })],
+);
+
+export {
+  ALERT_RULES,
+  ALERT_SEVERITIES,
+  ALERT_STATUSES,
+  type AlertRule,
+  type AlertSeverity,
+  type AlertStatus,
+} from "@restic-manager/protocol";
+
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    rule: text("rule", { enum: ALERT_RULES }).notNull(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    sourceGroupId: text("source_group_id").references(() => sourceGroups.id, { onDelete: "cascade" }),
+    /** The group id or "" for host-wide rules, so "one unresolved alert per (rule, host, group)" is an index. */
+    groupKey: text("group_key").notNull().default(""),
+    severity: text("severity", { enum: ALERT_SEVERITIES }).notNull(),
+    status: text("status", { enum: ALERT_STATUSES }).notNull().default("open"),
+    summary: text("summary").notNull(),
+    /** The job that raised (or last repeated) it, when a job did. */
+    jobId: text("job_id"),
+    firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    count: integer("count").notNull().default(1),
+    acknowledgedBy: text("acknowledged_by"),
+    acknowledgedAt: integer("acknowledged_at", { mode: "timestamp_ms" }),
+    ackNote: text("ack_note"),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+    /** "auto" (the condition cleared) or "manual". */
+    resolvedHow: text("resolved_how", { enum: ["auto", "manual"] }),
+    lastNotifiedAt: integer("last_notified_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("alerts_unresolved_unique").on(t.rule, t.hostId, t.groupKey).where(sql`status <> 'resolved'`),
+    index("alerts_status_idx").on(t.status, t.id),
+    index("alerts_host_idx").on(t.hostId, t.id),
+  ],
+);
+
+export const alertChannels = sqliteTable("alert_channels", {
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: ALERT_CHANNEL_KINDS }).notNull(),
+  name: text("name").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** Non-secret settings (URL, topic, SMTP host, recipients). */
+  settings: text("settings", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  /** Encrypted JSON of the channel's secrets (AAD: alert_channels/secret_enc/<id>); null = none. */
+  secretEnc: blob("secret_enc", { mode: "buffer" }),
+  /** Routing; an empty list matches everything. */
+  routeRules: text("route_rules", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  routeSeverities: text("route_severities", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  routeHostTags: text("route_host_tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** Attempts that failed in a row; the channel is flagged failing at FAILING_AFTER. */
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  lastError: text("last_error"),
+  lastDeliveredAt: integer("last_delivered_at", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** One row per delivery attempt of one event to one channel. */
+export const alertDeliveries = sqliteTable(
+  "alert_deliveries",
+  {
+    id: text("id").primaryKey(),
+    /** Null for a channel's "Send test". */
+    alertId: text("alert_id").references(() => alerts.id, { onDelete: "cascade" }),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => alertChannels.id, { onDelete: "cascade" }),
+    event: text("event", { enum: ALERT_DELIVERY_EVENTS }).notNull(),
+    attempt: integer("attempt").notNull().default(1),
+    status: text("status", { enum: ALERT_DELIVERY_STATUSES }).notNull().default("queued"),
+    error: text("error"),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: createdAt(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("alert_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    index("alert_deliveries_alert_idx").on(t.alertId, t.id),
+    index("alert_deliveries_channel_idx").on(t.channelId, t.id),
   ],
 );

@@ -52,3 +52,33 @@ export const RETENTION_COUNTS = [
   "keepMonthly",
   "keepYearly",
 ] as const;
+
+/** The alert rules the console evaluates (docs/alerts.md). */
+export const ALERT_RULES = [
+  "backup_failed",
+  "rpo_breached",
+  "agent_offline",
+  "check_failed",
+  "stale_lock",
+  "repo_unreachable",
+  "run_abandoned",
+] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
+
+export const ALERT_SEVERITIES = ["critical", "warning", "info"] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** open -> acknowledged -> resolved; resolved by hand or when the condition clears. */
+export const ALERT_STATUSES = ["open", "acknowledged", "resolved"] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export const ALERT_CHANNEL_KINDS = ["webhook", "ntfy", "email"] as const;
+export type AlertChannelKind = (typeof ALERT_CHANNEL_KINDS)[number];
+
+/** Why a notification was sent. */
+export const ALERT_DELIVERY_EVENTS = ["opened", "resolved", "renotify", "test"] as const;
+export type AlertDeliveryEvent = (typeof ALERT_DELIVERY_EVENTS)[number];
+
+/** One row per attempt: queued (waiting for its time), sending, delivered or failed. */
+export const ALERT_DELIVERY_STATUSES = ["queued", "sending", "delivered", "failed"] as const;
+export type AlertDeliveryStatus = (typeof ALERT_DELIVERY_STATUSES)[number];

@@ -25,6 +25,8 @@ export const ZSourceGroup = z.object({
   retryMax: z.number().int(),
   retryBackoffSeconds: z.number().int(),
   hookTimeoutSeconds: z.number().int(),
+  /** The RPO alert's window in minutes; null = derived from the group's schedules (alertRules.update sets it). */
+  rpoMinutes: z.number().int().nullable(),
   hasPreHook: z.boolean(),
   hasPostHook: z.boolean(),
   createdAt: z.date(),

@@ -1,0 +1,11 @@
+export * from "./channels.js";
+export * from "./delivery.js";
+export * from "./evaluator.js";
+export * from "./health.js";
+export * from "./lifecycle.js";
+export * from "./message.js";
+export * from "./rpo.js";
+export * from "./rules.js";
+export * from "./select.js";
+export type { ChannelConfig, EmailSettings, NtfySettings, WebhookSettings } from "./senders.js";
+export { SIGNATURE_HEADER, signWebhook } from "./senders.js";
