@@ -11,7 +11,7 @@ import {
   type AgentProcess,
   type AlertSinks,
   data,
-  enrolRunningAgent,
+  enrollRunningAgent,
   startAlertSinks,
   type TestClient,
   verifyWebhookSignature,
@@ -45,7 +45,7 @@ beforeAll(async () => {
   sinks = await startAlertSinks(SMTP);
   server = await bootServer({ start: { tickers: { alertsMs: 500 }, gateway: { heartbeatIntervalSeconds: 2 } } });
   admin = await signedInAdmin(server);
-  ({ agent, hostId } = await enrolRunningAgent({
+  ({ agent, hostId } = await enrollRunningAgent({
     consoleUrl: server.url,
     admin,
     dir: join(root, "agent"),

@@ -18,9 +18,10 @@ beforeAll(async () => {
   closeDb = opened.close;
   const { db } = opened.core;
   await db.insert(hosts).values({ id: hostId, name: "shape-1", status: "online" });
-  for (let i = 0; i < 3; i++) {
-    const id = newId();
-    jobIds.unshift(id);
+  // Newest first is id order; ids made within one millisecond are not ordered by creation, so
+  // the expected order is the ids' own.
+  jobIds.push(...[newId(), newId(), newId()].sort().reverse());
+  for (const id of jobIds) {
     await db.insert(jobs).values({ id, hostId, kind: "backup", status: "succeeded", actor: "system" });
   }
   const at = new Date();
