@@ -40,6 +40,17 @@ function harness(options: { buffered?: () => number; now?: () => number } = {}) 
 }
 
 const line = (text: string) => ({ at: 1, stream: "stdout" as const, line: text });
+/** A progress report, half done. */
+const progress = {
+  at: 3,
+  percent: 50,
+  filesDone: 1,
+  filesTotal: 2,
+  bytesDone: 5,
+  bytesTotal: 10,
+  etaSeconds: 1,
+  currentFile: "/x",
+};
 const seqs = (messages: AgentMessage[]) => messages.map((m) => (m.payload as { seq: number }).seq);
 const spoolLines = (jobId: string) =>
   readFileSync(join(spoolDir, spoolFileName(jobId)), "utf8")
@@ -54,16 +65,7 @@ describe("outbox", () => {
     const job = outbox.open("job-1")!;
     outbox.emit(job, "job.started", { at: 1, kind: "backup" });
     outbox.emit(job, "log.stream", { at: 2, lineOffset: 0, lines: [line("a"), line("b")] });
-    outbox.emit(job, "job.progress", {
-      at: 3,
-      percent: 50,
-      filesDone: 1,
-      filesTotal: 2,
-      bytesDone: 5,
-      bytesTotal: 10,
-      etaSeconds: 1,
-      currentFile: "/x",
-    });
+    outbox.emit(job, "job.progress", progress);
     outbox.emit(job, "job.finished", { at: 4, status: "succeeded", exitCode: 0, error: null, summary: null });
     expect(state.sent.map((m) => m.type)).toEqual(["job.started", "log.stream", "job.progress", "job.finished"]);
     expect(seqs(state.sent)).toEqual([1, 2, 3, 4]);
@@ -250,16 +252,7 @@ describe("outbox", () => {
     const job = outbox.open("job-7")!;
     outbox.emit(job, "job.started", { at: 1, kind: "backup" });
     for (let i = 0; i < 4; i++) outbox.emit(job, "log.stream", { at: 1, lineOffset: i, lines: [line(String(i))] });
-    outbox.emit(job, "job.progress", {
-      at: 3,
-      percent: 50,
-      filesDone: 1,
-      filesTotal: 2,
-      bytesDone: 5,
-      bytesTotal: 10,
-      etaSeconds: 1,
-      currentFile: "/a",
-    });
+    outbox.emit(job, "job.progress", progress);
     // The server stored 1 and 2, failed 3 (a full disk), and holds back 4 onwards: acks stop at 2.
     outbox.ack("job-7", 2);
     state.sent = [];
