@@ -31,6 +31,12 @@ export class AlertEvaluator {
   #watchingSince: number | null = null;
   /** The last error of an event handler, for the ticker to log (core has no logger). */
   lastError: unknown = null;
+  /**
+   * Hosts with an unresolved offline alert, read once and then kept here (only the tick raises
+   * one), so an agent's hello costs no query unless its host has one: 10k agents reconnecting
+   * after a console restart would otherwise be 10k reads.
+   */
+  #offlineHosts: Promise<Set<string>> | null = null;
 
   constructor(
     private readonly db: Database,
@@ -140,8 +146,16 @@ export class AlertEvaluator {
     });
   }
 
+  #hostsAlertedOffline(): Promise<Set<string>> {
+    this.#offlineHosts ??= this.#unresolved("agent_offline").then((rows) => new Set(rows.map((r) => r.hostId)));
+    return this.#offlineHosts;
+  }
+
   async onHostBack(hostId: string): Promise<void> {
+    const alerted = await this.#hostsAlertedOffline();
+    if (!alerted.has(hostId)) return;
     await this.lifecycle.clear("agent_offline", hostId, null, "the agent is connected again");
+    alerted.delete(hostId);
   }
 
   async onRunAbandoned(e: { hostId: string; sourceGroupId: string; reason: string }): Promise<void> {
@@ -176,11 +190,13 @@ export class AlertEvaluator {
       .select({ id: hosts.id, name: hosts.name, lastSeenAt: hosts.lastSeenAt })
       .from(hosts)
       .where(and(eq(hosts.status, "offline"), isNotNull(hosts.lastSeenAt)));
+    const alertedOffline = offline.length > 0 ? await this.#hostsAlertedOffline() : null;
     for (const h of offline) {
       const rule = book.effective(h.id, "agent_offline");
       const minutes = rule.threshold ?? 15;
       if (!rule.enabled || !h.lastSeenAt) continue;
       if (now - Math.max(h.lastSeenAt.getTime(), this.#watchingSince) < minutes * MINUTE) continue;
+      alertedOffline?.add(h.id);
       opened(
         await this.lifecycle.raise({
           rule: "agent_offline",
@@ -276,7 +292,7 @@ export class AlertEvaluator {
     }
   }
 
-  #unresolved(rule: "stale_lock" | "rpo_breached") {
+  #unresolved(rule: "stale_lock" | "rpo_breached" | "agent_offline") {
     return this.db
       .select({ hostId: alerts.hostId, sourceGroupId: alerts.sourceGroupId })
       .from(alerts)
